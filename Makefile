@@ -1,0 +1,58 @@
+# Two commands matter: `make demo` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+KIT := $(BIN)/onboarding-kit
+DEMO_DB ?= sqlite:///instance/demo.db
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint format shims shims-check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files re-run the install whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $@ $(VENV)/.installed
+
+## demo: create .venv, install, migrate a SQLite database and start the demo stack
+demo: $(VENV)/.installed
+	@mkdir -p instance
+	ONBOARDING_DATABASE_URL=$(DEMO_DB) $(KIT) db upgrade
+	ONBOARDING_DATABASE_URL=$(DEMO_DB) $(KIT) demo
+
+## test: install test extras and a Chromium if none is present, then run every test
+test: $(VENV)/.installed-test
+	@$(BIN)/python -m tests.support.browser --ensure
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## lint: ruff (lint + format check) and mypy, as CI runs them
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## shims: regenerate webview_shims/generated from the default config
+shims: $(VENV)/.installed
+	$(KIT) shims generate
+
+## shims-check: fail when webview_shims/generated differs from a fresh render
+shims-check: $(VENV)/.installed
+	$(KIT) shims check
+
+## bench: run the benchmarks under bench/ and print ratios
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance test-results .pytest_cache .mypy_cache .ruff_cache

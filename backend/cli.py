@@ -1,0 +1,39 @@
+"""The ``onboarding-kit`` command: one entry point for the service, the demo and the generators."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+# Sub-commands are imported on first use: `onboarding-kit serve` should not pay for importing the
+# emulator, the demo or the shim generator, and each part stays importable on its own.
+LAZY_COMMANDS: dict[str, str] = {
+    "serve": "backend.commands.serve:serve",
+    "db": "backend.commands.db:db",
+    "demo": "sample_app.demo:demo_command",
+    "emulator": "sample_app.wise_emulator.cli:emulator",
+    "shims": "webview_shims.cli:shims",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands live in other modules and load when called."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List eager and lazy commands together, sorted."""
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the command, importing its module if it is a lazy one."""
+        if cmd_name in LAZY_COMMANDS:
+            module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
+            command: Any = getattr(importlib.import_module(module_name), attr)
+            return command  # type: ignore[no-any-return]
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup)
+def main() -> None:
+    """Wise onboarding kit: partner backend, Wise emulator, demo and webview shims."""
