@@ -12,6 +12,7 @@ import click
 LAZY_COMMANDS: dict[str, str] = {
     "serve": "backend.commands.serve:serve",
     "db": "backend.commands.db:db",
+    "sessions": "backend.commands.sessions:sessions",
     "demo": "sample_app.demo:demo_command",
     "emulator": "sample_app.wise_emulator.cli:emulator",
     "shims": "webview_shims.cli:shims",
@@ -30,7 +31,7 @@ class LazyGroup(click.Group):
         if cmd_name in LAZY_COMMANDS:
             module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
             command: Any = getattr(importlib.import_module(module_name), attr)
-            return command  # type: ignore[no-any-return]
+            return command
         return super().get_command(ctx, cmd_name)
 
 

@@ -37,15 +37,28 @@ def free_port(host: str = "127.0.0.1") -> int:
 class ServerThread:
     """A threaded werkzeug server running one WSGI app until ``stop()``."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        # The socket is bound here, so the port is known before the app exists: apps that must
+        # know each other's URLs (the kit and the emulator) can be built after binding.
         self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=QuietRequestHandler
+            host, port, self._dispatch, threaded=True, request_handler=QuietRequestHandler
         )
+        self.app = app
         self.host = host
         self.port = int(self._server.server_port)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"wsgi-{self.port}", daemon=True
         )
+
+    def _dispatch(self, environ: Any, start_response: Any) -> Any:
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"starting"]
+        return self.app(environ, start_response)
+
+    def url(self, hostname: str | None = None) -> str:
+        """The base URL of this server, optionally under another name for the same address."""
+        return f"http://{hostname or self.host}:{self.port}"
 
     def start(self) -> ServerThread:
         """Start serving in a daemon thread; the socket is already listening."""

@@ -1,0 +1,113 @@
+"""The application factory, built from named steps."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, request
+from jinja2 import StrictUndefined
+from sqlalchemy.exc import DBAPIError
+
+from backend import extensions
+from backend.errors import ServiceUnavailable, register_errorhandlers, render_error
+from backend.logs import configure_logging, register_request_log
+from backend.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+# No inline script or style anywhere, nothing from other origins, and no framing.
+DEFAULT_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the service. ``config`` overrides environment variables (``ONBOARDING_*`` names).
+
+    The extra key ``CLOCK`` injects a clock object (tests use it to move time).
+    """
+    overrides = dict(config or {})
+    clock = overrides.pop("CLOCK", None)
+    settings = load_settings({**os.environ, **overrides})
+    app = Flask(__name__)
+    configure_app(app, settings)
+    register_extensions(app, settings, clock)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_database_errors(app)
+    register_security_headers(app)
+    register_request_log(app)
+    warn_about_generated_secrets(settings)
+    return app
+
+
+def configure_app(app: Flask, settings: Settings) -> None:
+    """Flask's own settings: secret key, body size limit, strict templates."""
+    configure_logging(settings.log_level)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        JSON_SORT_KEYS=False,
+    )
+    # A template that references a missing value fails loudly instead of rendering blank.
+    app.jinja_env.undefined = StrictUndefined
+
+
+def register_extensions(app: Flask, settings: Settings, clock: Any) -> None:
+    """Bind settings, clock, token cipher, Wise client and database to the app."""
+    extensions.init_app(app, settings, clock)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from backend.blueprints import health, journey, links_api, sessions_api
+
+    for blueprint in (health.bp, sessions_api.bp, links_api.bp, journey.bp):
+        app.register_blueprint(blueprint)
+
+
+def register_database_errors(app: Flask) -> None:
+    """A database outage is a 503 (retry later), never a 500, and never loses data."""
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(err: DBAPIError) -> Response:
+        logger.error("database error (%s) on %s", type(err.orig).__name__, _rule())
+        return render_error(ServiceUnavailable(headers={"Retry-After": "5"}))
+
+
+def register_security_headers(app: Flask) -> None:
+    """Security headers on every response; views may set a stricter or specific CSP first."""
+    hsts = extensions.settings_from(app).secure_cookies
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        # The OAuth return URL carries code and state: never leak it through Referer.
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if not request.path.startswith("/static/"):
+            # Launch and callback answers, session states and tokens must never be cached.
+            headers["Cache-Control"] = "no-store"
+            headers.setdefault("Pragma", "no-cache")
+        return response
+
+
+def warn_about_generated_secrets(settings: Settings) -> None:
+    """Say which secrets were generated for this process; the values are never logged."""
+    for name in settings.generated:
+        logger.warning(
+            "%s is not set: generated a random value for this process (development only)", name
+        )
+
+
+def _rule() -> str:
+    return request.url_rule.rule if request.url_rule else "(no route)"

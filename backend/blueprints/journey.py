@@ -1,0 +1,68 @@
+"""The customer's browser legs: launch into Wise's authorize page and the OAuth return."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, request
+from flask.typing import ResponseReturnValue
+
+from backend import extensions
+from backend.db import get_session
+from backend.services import onboarding
+from backend.settings import Settings
+
+bp = Blueprint("journey", __name__)
+
+
+def binding_cookie_name(settings: Settings) -> str:
+    """``__Host-`` pins the cookie to our host and path, but browsers require Secure for it."""
+    return "__Host-wise_onboarding" if settings.secure_cookies else "wise_onboarding"
+
+
+@bp.get("/onboarding/launch/<token>")
+def launch(token: str) -> ResponseReturnValue:
+    """Redeem a launch link once, bind this browser, and send it to Wise."""
+    if request.method == "HEAD":
+        # Link scanners probe with HEAD; only a real GET may spend the single-use token.
+        return Response(status=204)
+    settings = extensions.settings()
+    result = onboarding.launch(
+        db=get_session(),
+        settings=settings,
+        wise=extensions.wise(),
+        now=extensions.clock().now(),
+        token=token,
+    )
+    response = redirect(result.authorize_url, code=303)
+    # Lax, not Strict: the return from Wise is a cross-site top-level GET, which Lax allows and
+    # Strict would strip. HttpOnly keeps scripts away from it.
+    response.set_cookie(
+        binding_cookie_name(settings),
+        result.binding,
+        max_age=settings.state_ttl_seconds,
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+@bp.get("/oauth/wise/callback")
+def callback() -> ResponseReturnValue:
+    """Finish the OAuth return and send the browser back to the partner's return URL."""
+    settings = extensions.settings()
+    cookie = binding_cookie_name(settings)
+    outcome = onboarding.complete(
+        db=get_session(),
+        settings=settings,
+        wise=extensions.wise(),
+        cipher=extensions.cipher(),
+        now=extensions.clock().now(),
+        params=request.args.to_dict(),
+        binding=request.cookies.get(cookie),
+    )
+    response = redirect(outcome.return_to, code=303)
+    response.delete_cookie(
+        cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="Lax"
+    )
+    return response

@@ -1,0 +1,1 @@
+"""Click commands of ``onboarding-kit`` that belong to the backend."""

@@ -1,0 +1,63 @@
+"""``onboarding-kit serve``: run the service under gunicorn."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from gunicorn.app.base import BaseApplication
+
+from backend.settings import SettingsError, load_settings
+
+
+class _Gunicorn(BaseApplication):
+    """Gunicorn driven from Python; each worker builds its own app from the environment."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from backend import create_app
+
+        return create_app()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the kit with gunicorn, configured from ONBOARDING_* variables."""
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    # Secrets generated in development must be the same in every worker, so they are made once
+    # here and handed down through the environment.
+    os.environ.update(settings.generated_values())
+    if "ONBOARDING_API_KEYS" in settings.generated:
+        click.echo(
+            "development only: generated partner API key (set ONBOARDING_API_KEYS to choose one): "
+            + settings.api_keys[0],
+            err=True,
+        )
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            # Gunicorn's access log would print query strings (OAuth codes and state); the app
+            # logs each request itself, by route.
+            "accesslog": None,
+            "errorlog": "-",
+            "timeout": 60,
+        }
+    ).run()

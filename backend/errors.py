@@ -1,0 +1,176 @@
+"""The error vocabulary: every expected failure carries a machine code, a description and a status.
+
+One handler renders them: JSON ``{"error", "error_description"}`` for the partner API and webhooks,
+a friendly page for the browser legs. Nothing here includes a secret in its text.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+JSON_PREFIXES = ("/api/", "/webhooks/")
+
+
+class OnboardingError(Exception):
+    """Base of every expected failure."""
+
+    status = 400
+    error = "invalid_request"
+    description = "The request is invalid."
+    title = "Something went wrong"
+
+    def __init__(
+        self,
+        description: str | None = None,
+        *,
+        field: str | None = None,
+        return_link: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(description or self.description)
+        self.description = description or self.description
+        self.field = field
+        # Where the friendly page may send the customer back to (already allowlisted).
+        self.return_link = return_link
+        self.headers = headers or {}
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON body for API clients."""
+        body: dict[str, Any] = {"error": self.error, "error_description": self.description}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class InvalidRequest(OnboardingError):
+    """The body or parameters are malformed; ``field`` names the culprit."""
+
+
+class InvalidReturnUrl(OnboardingError):
+    error = "invalid_return_url"
+    description = "return_url is not in the configured allowlist (ONBOARDING_RETURN_URLS)."
+
+
+class MissingApiKey(OnboardingError):
+    status = 401
+    error = "missing_api_key"
+    description = "Send the partner API key as 'Authorization: Bearer <key>'."
+
+
+class InvalidApiKey(OnboardingError):
+    status = 401
+    error = "invalid_api_key"
+    description = "The API key is not valid."
+
+
+class NotFound(OnboardingError):
+    status = 404
+    error = "not_found"
+    description = "No such resource."
+    title = "Page not found"
+
+
+class LaunchLinkUnavailable(OnboardingError):
+    """A launch link that was used, expired or never existed."""
+
+    status = 410
+    error = "launch_link_unavailable"
+    description = "This link has expired or has already been used."
+    title = "This link is no longer valid"
+
+
+class CallbackRejected(OnboardingError):
+    """The OAuth return could not be tied to a launch from this browser."""
+
+    status = 400
+    error = "invalid_callback"
+    title = "We could not finish connecting your Wise account"
+
+
+class ServiceUnavailable(OnboardingError):
+    status = 503
+    error = "service_unavailable"
+    description = "The service is temporarily unavailable. Please try again."
+    title = "Please try again in a moment"
+
+
+def wants_json() -> bool:
+    """API and webhook paths speak JSON; everything else is a browser leg."""
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def render_error(err: OnboardingError) -> Response:
+    """Render an error as JSON or as the friendly page, with its status and headers."""
+    if wants_json():
+        response = jsonify(err.to_json())
+    else:
+        html = render_template(
+            "error.html", title=err.title, message=err.description, return_link=err.return_link
+        )
+        response = Response(html, mimetype="text/html")
+    response.status_code = err.status
+    for name, value in err.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Route every exception through the one vocabulary; unexpected ones become a bare 500."""
+
+    @app.errorhandler(OnboardingError)
+    def handle_onboarding_error(err: OnboardingError) -> Response:
+        return render_error(err)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(err: HTTPException) -> Response:
+        code = err.code or 500
+        mapped = OnboardingError(_http_description(code))
+        mapped.status = code
+        mapped.error = _http_error_code(code)
+        mapped.title = "Page not found" if code == 404 else "Something went wrong"
+        response = render_error(mapped)
+        if code == 405 and err.get_response().headers.get("Allow"):
+            response.headers["Allow"] = err.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(err: Exception) -> Response:
+        # Log the route rule, not the path: paths such as the launch URL carry secrets. The engine
+        # hides SQL parameters (hide_parameters=True), so the traceback shows code, not data.
+        logger.error(
+            "unhandled %s on %s",
+            type(err).__name__,
+            request.url_rule.rule if request.url_rule else "(no route)",
+            exc_info=err,
+        )
+        mapped = OnboardingError("An unexpected error occurred. Please try again later.")
+        mapped.status = 500
+        mapped.error = "server_error"
+        return render_error(mapped)
+
+
+def _http_error_code(code: int) -> str:
+    return {
+        400: "invalid_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        429: "rate_limited",
+    }.get(code, "server_error" if code >= 500 else "invalid_request")
+
+
+def _http_description(code: int) -> str:
+    return {
+        404: "No such resource.",
+        405: "This method is not allowed here.",
+        413: "The request body is too large.",
+        415: "Unsupported content type.",
+        429: "Too many requests.",
+    }.get(code, "The request could not be processed.")

@@ -1,0 +1,28 @@
+"""SQLModel tables and their role-named request and response models.
+
+Importing this package registers every table on ``SQLModel.metadata`` (Alembic relies on it).
+"""
+
+from backend.models.link import LinkStatus, WiseLink, WiseLinkPublic
+from backend.models.session import (
+    CustomerCreate,
+    FailureReason,
+    OnboardingSession,
+    OnboardingSessionCreate,
+    OnboardingSessionCreated,
+    OnboardingSessionPublic,
+    SessionStatus,
+)
+
+__all__ = [
+    "CustomerCreate",
+    "FailureReason",
+    "LinkStatus",
+    "OnboardingSession",
+    "OnboardingSessionCreate",
+    "OnboardingSessionCreated",
+    "OnboardingSessionPublic",
+    "SessionStatus",
+    "WiseLink",
+    "WiseLinkPublic",
+]

@@ -1,0 +1,146 @@
+"""Onboarding sessions: the request body, the table and what the API returns."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import BigInteger, Column, Index
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from backend.db import UTCDateTime
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}$")
+
+
+class SessionStatus(StrEnum):
+    """The session state machine: created → launched → linked | declined | failed; or expired."""
+
+    CREATED = "created"
+    LAUNCHED = "launched"
+    LINKED = "linked"
+    DECLINED = "declined"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Terminal statuses never change again."""
+        return self not in (SessionStatus.CREATED, SessionStatus.LAUNCHED)
+
+
+class FailureReason(StrEnum):
+    """Why a session failed; also sent to the return URL as ``reason``."""
+
+    IDENTITY_MISMATCH = "identity_mismatch"
+    NO_PROFILE = "no_profile"
+    PROFILE_TYPE_MISMATCH = "profile_type_mismatch"
+    WISE_ERROR = "wise_error"
+    WISE_UNAVAILABLE = "wise_unavailable"
+    TOKEN_EXCHANGE_FAILED = "token_exchange_failed"  # noqa: S105  (a reason code, not a secret)
+    INVALID_CALLBACK = "invalid_callback"
+    INTERRUPTED = "interrupted"
+
+
+class CustomerCreate(BaseModel):
+    """The customer as the partner knows them."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    external_id: str = Field(min_length=1, max_length=128)
+    email: str = Field(min_length=3, max_length=254)
+    date_of_birth: date | None = None
+    type: Literal["personal", "business"] = "personal"
+
+    @field_validator("external_id")
+    @classmethod
+    def _external_id(cls, value: str) -> str:
+        if not EXTERNAL_ID_RE.match(value):
+            raise ValueError("use 1-128 letters, digits or . _ : @ + -")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL_RE.match(value):
+            raise ValueError("not a valid email address")
+        return value
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _dob(cls, value: date | None) -> date | None:
+        if value is not None and not date(1900, 1, 1) <= value <= date.today():
+            raise ValueError("must be between 1900-01-01 and today")
+        return value
+
+
+class OnboardingSessionCreate(BaseModel):
+    """Body of ``POST /api/v1/onboarding-sessions``."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    customer: CustomerCreate
+    return_url: str = Field(min_length=1, max_length=2048)
+    ttl_seconds: int | None = Field(default=None, ge=1)
+
+
+class OnboardingSession(SQLModel, table=True):
+    """One attempt to link a customer's Wise account. Secrets are stored only as SHA-256."""
+
+    __tablename__ = "onboarding_session"
+    __table_args__ = (Index("ix_onboarding_session_status_expires", "status", "expires_at"),)
+
+    id: str = SQLField(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    status: str = SQLField(default=SessionStatus.CREATED, max_length=16)
+    customer_external_id: str = SQLField(index=True, max_length=128)
+    customer_type: str = SQLField(max_length=16)
+    # Personal data needed only for the identity check; erased when the session ends.
+    customer_email: str | None = SQLField(default=None, max_length=254)
+    customer_date_of_birth: date | None = None
+    return_url: str = SQLField(max_length=2048)
+    launch_token_hash: str = SQLField(unique=True, max_length=64)
+    state_hash: str | None = SQLField(default=None, unique=True, max_length=64)
+    binding_hash: str | None = SQLField(default=None, max_length=64)
+    failure_reason: str | None = SQLField(default=None, max_length=32)
+    wise_error: str | None = SQLField(default=None, max_length=64)
+    wise_profile_id: int | None = SQLField(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = SQLField(sa_type=UTCDateTime)
+    expires_at: datetime = SQLField(sa_type=UTCDateTime)
+    launched_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    state_expires_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    state_consumed_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+
+
+class OnboardingSessionCreated(BaseModel):
+    """Answer to a successful create: the launch URL is shown once and never again."""
+
+    id: str
+    status: str
+    launch_url: str
+    expires_at: datetime
+
+
+class OnboardingSessionPublic(BaseModel):
+    """What ``GET /api/v1/onboarding-sessions/<id>`` returns."""
+
+    id: str
+    status: str
+    customer_external_id: str
+    failure_reason: str | None
+    wise_error: str | None
+    wise_profile_id: int | None
+    created_at: datetime
+    expires_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, row: OnboardingSession) -> OnboardingSessionPublic:
+        """Build the public view of a row."""
+        return cls.model_validate(row, from_attributes=True)

@@ -1,0 +1,235 @@
+"""Typed settings, read from ``ONBOARDING_*`` variables and validated once at start-up."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+logger = logging.getLogger(__name__)
+
+Environment = Literal["development", "production", "test"]
+
+# Values people paste from examples. Production refuses them so a copied .env cannot go live.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "replace", "example", "your-", "xxx")
+PLACEHOLDER_EXACT = {"secret", "password", "dev", "test", "todo", "none", "null", "key"}
+
+DEFAULTS: dict[str, str] = {
+    "ONBOARDING_ENV": "development",
+    "ONBOARDING_DATABASE_URL": "sqlite:///instance/onboarding.db",
+    "ONBOARDING_PUBLIC_BASE_URL": "http://localhost:5000",
+    "ONBOARDING_RETURN_URLS": "",
+    "ONBOARDING_WISE_API_URL": "https://api.wise-sandbox.com",
+    "ONBOARDING_WISE_AUTHORIZE_URL": "https://wise-sandbox.com/oauth/authorize/",
+    "ONBOARDING_SESSION_TTL_SECONDS": "600",
+    "ONBOARDING_SESSION_MAX_TTL_SECONDS": "1800",
+    "ONBOARDING_STATE_TTL_SECONDS": "3600",
+    "ONBOARDING_WISE_CONNECT_TIMEOUT": "5",
+    "ONBOARDING_WISE_READ_TIMEOUT": "15",
+    "ONBOARDING_LOG_LEVEL": "INFO",
+}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names the variable to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment, already validated."""
+
+    env: Environment
+    secret_key: str
+    database_url: str
+    public_base_url: str
+    api_keys: tuple[str, ...]
+    return_urls: tuple[str, ...]
+    token_encryption_keys: tuple[str, ...]
+    wise_client_id: str
+    wise_client_secret: str
+    wise_api_url: str
+    wise_authorize_url: str
+    wise_redirect_uri: str
+    session_ttl_seconds: int
+    session_max_ttl_seconds: int
+    state_ttl_seconds: int
+    wise_connect_timeout: float
+    wise_read_timeout: float
+    log_level: str
+    # Names of secrets generated for this process because they were not set (development only).
+    generated: tuple[str, ...] = field(default=())
+
+    @property
+    def is_production(self) -> bool:
+        """Tell whether the strict production rules apply."""
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry the Secure flag whenever the public URL is https."""
+        return self.public_base_url.startswith("https://")
+
+    @property
+    def wise_configured(self) -> bool:
+        """Tell whether Wise client credentials are present."""
+        return bool(self.wise_client_id and self.wise_client_secret)
+
+    def generated_values(self) -> dict[str, str]:
+        """Return generated secrets as variables, so worker processes share them."""
+        values = {
+            "ONBOARDING_SECRET_KEY": self.secret_key,
+            "ONBOARDING_API_KEYS": ",".join(self.api_keys),
+            "ONBOARDING_TOKEN_ENCRYPTION_KEYS": ",".join(self.token_encryption_keys),
+        }
+        return {name: values[name] for name in self.generated if name in values}
+
+
+def load_settings(environ: Mapping[str, Any]) -> Settings:
+    """Build settings from a mapping of ``ONBOARDING_*`` names; raise SettingsError when invalid."""
+    raw = {**DEFAULTS, **{k: str(v) for k, v in environ.items() if k.startswith("ONBOARDING_")}}
+    env = raw["ONBOARDING_ENV"].strip().lower()
+    if env not in ("development", "production", "test"):
+        raise SettingsError("ONBOARDING_ENV must be one of development, production, test")
+    production = env == "production"
+    generated: list[str] = []
+
+    def secret(name: str, make: Any) -> str:
+        value = raw.get(name, "").strip()
+        if value:
+            return value
+        if production:
+            raise SettingsError(f"{name} is required in production; set it to a strong secret")
+        generated.append(name)
+        return str(make())
+
+    secret_key = secret("ONBOARDING_SECRET_KEY", lambda: secrets.token_urlsafe(48))
+    api_keys = _split(secret("ONBOARDING_API_KEYS", lambda: secrets.token_urlsafe(32)))
+    enc_keys = _split(
+        secret("ONBOARDING_TOKEN_ENCRYPTION_KEYS", lambda: Fernet.generate_key().decode())
+    )
+    public_base_url = _url(raw, "ONBOARDING_PUBLIC_BASE_URL", https=production).rstrip("/")
+    settings = Settings(
+        env=env,  # type: ignore[arg-type]  # checked against the Literal above
+        secret_key=secret_key,
+        database_url=raw["ONBOARDING_DATABASE_URL"].strip(),
+        public_base_url=public_base_url,
+        api_keys=api_keys,
+        return_urls=tuple(
+            _return_url(u, production) for u in _split(raw["ONBOARDING_RETURN_URLS"])
+        ),
+        token_encryption_keys=enc_keys,
+        wise_client_id=raw.get("ONBOARDING_WISE_CLIENT_ID", "").strip(),
+        wise_client_secret=raw.get("ONBOARDING_WISE_CLIENT_SECRET", "").strip(),
+        wise_api_url=_url(raw, "ONBOARDING_WISE_API_URL", https=production).rstrip("/"),
+        wise_authorize_url=_url(raw, "ONBOARDING_WISE_AUTHORIZE_URL", https=production),
+        wise_redirect_uri=_url(
+            {"ONBOARDING_WISE_REDIRECT_URI": f"{public_base_url}/oauth/wise/callback", **raw},
+            "ONBOARDING_WISE_REDIRECT_URI",
+            https=production,
+        ),
+        session_ttl_seconds=_int(raw, "ONBOARDING_SESSION_TTL_SECONDS", 1, 86400),
+        session_max_ttl_seconds=_int(raw, "ONBOARDING_SESSION_MAX_TTL_SECONDS", 1, 86400),
+        state_ttl_seconds=_int(raw, "ONBOARDING_STATE_TTL_SECONDS", 60, 86400),
+        wise_connect_timeout=_float(raw, "ONBOARDING_WISE_CONNECT_TIMEOUT", 0.1, 5.0),
+        wise_read_timeout=_float(raw, "ONBOARDING_WISE_READ_TIMEOUT", 0.1, 15.0),
+        log_level=raw["ONBOARDING_LOG_LEVEL"].strip().upper(),
+        generated=tuple(generated),
+    )
+    _validate(settings)
+    return settings
+
+
+def _validate(s: Settings) -> None:
+    """Cross-field and production checks that need the whole object."""
+    if not s.database_url:
+        raise SettingsError("ONBOARDING_DATABASE_URL must not be empty")
+    if s.session_ttl_seconds > s.session_max_ttl_seconds:
+        raise SettingsError(
+            "ONBOARDING_SESSION_TTL_SECONDS must not exceed ONBOARDING_SESSION_MAX_TTL_SECONDS"
+        )
+    if s.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError("ONBOARDING_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    for key in s.token_encryption_keys:
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise SettingsError(
+                "ONBOARDING_TOKEN_ENCRYPTION_KEYS must list Fernet keys "
+                "(32 url-safe base64 bytes); "
+                'make one with: python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"'
+            ) from None
+    if not s.is_production:
+        return
+    _strong(s.secret_key, "ONBOARDING_SECRET_KEY", min_length=32)
+    for key in s.api_keys:
+        _strong(key, "ONBOARDING_API_KEYS", min_length=32)
+    _strong(s.wise_client_id, "ONBOARDING_WISE_CLIENT_ID", min_length=1)
+    _strong(s.wise_client_secret, "ONBOARDING_WISE_CLIENT_SECRET", min_length=8)
+    if not s.return_urls:
+        raise SettingsError(
+            "ONBOARDING_RETURN_URLS must list at least one return URL in production"
+        )
+
+
+def _strong(value: str, name: str, *, min_length: int) -> None:
+    lowered = value.lower()
+    if not value:
+        raise SettingsError(f"{name} is required in production")
+    if lowered in PLACEHOLDER_EXACT or any(m in lowered for m in PLACEHOLDER_MARKERS):
+        raise SettingsError(f"{name} looks like a placeholder; set a real value")
+    if len(value) < min_length:
+        raise SettingsError(f"{name} must be at least {min_length} characters long")
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _url(raw: Mapping[str, str], name: str, *, https: bool) -> str:
+    value = raw.get(name, "").strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise SettingsError(f"{name} must be an absolute http(s) URL without a fragment")
+    if https and parts.scheme != "https":
+        raise SettingsError(f"{name} must use https in production")
+    return value
+
+
+def _return_url(value: str, production: bool) -> str:
+    parts = urlsplit(value)
+    if not parts.scheme or parts.fragment or parts.scheme.lower() in ("javascript", "data", "file"):
+        raise SettingsError(
+            f"ONBOARDING_RETURN_URLS entry {value!r} must be an absolute URL "
+            "(https, or an app scheme such as acmebank://wise/return) without a fragment"
+        )
+    if parts.scheme in ("http", "https") and not parts.netloc:
+        raise SettingsError(f"ONBOARDING_RETURN_URLS entry {value!r} has no host")
+    if production and parts.scheme == "http":
+        raise SettingsError(f"ONBOARDING_RETURN_URLS entry {value!r} must use https in production")
+    return value
+
+
+def _int(raw: Mapping[str, str], name: str, low: int, high: int) -> int:
+    try:
+        value = int(raw[name])
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _float(raw: Mapping[str, str], name: str, low: float, high: float) -> float:
+    try:
+        value = float(raw[name])
+    except ValueError:
+        raise SettingsError(f"{name} must be a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}")
+    return value

@@ -1,0 +1,209 @@
+"""The only code that calls Wise. A typed wrapper over Authlib's requests client and ``requests``.
+
+Every call has a connect and a read timeout, follows no redirects, and turns failures into the
+``backend.wise.errors`` classes. Nothing here logs a token, a code or a client secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from requests import Response
+
+from backend.clock import Clock
+from backend.settings import Settings
+from backend.wise.errors import (
+    WiseApiError,
+    WiseOAuthError,
+    WiseProtocolError,
+    WiseUnavailable,
+)
+
+ERROR_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """A user (or client) token answer from ``POST /oauth/token``."""
+
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str | None
+    refresh_token_expires_at: datetime | None
+    scope: str | None
+
+    def __repr__(self) -> str:
+        # Keep tokens out of tracebacks and debug output.
+        return (
+            f"TokenSet(expires_at={self.access_token_expires_at.isoformat()}, scope={self.scope})"
+        )
+
+
+def safe_error_code(value: object) -> str:
+    """Return an OAuth error code fit to store, or ``unknown`` for anything odd."""
+    text = str(value or "")
+    return text if ERROR_CODE_RE.match(text) else "unknown"
+
+
+class WiseClient:
+    """Talks to one Wise environment (sandbox, production or the emulator) as one API client."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._timeout = (settings.wise_connect_timeout, settings.wise_read_timeout)
+        self._http = requests.Session()
+        self._http.headers["User-Agent"] = "wise-onboarding-kit"
+
+    # -- browser leg -------------------------------------------------------------------------
+
+    def authorize_url(self, *, state: str, claim_account_code: str | None = None) -> str:
+        """The Wise authorize page URL for this client, carrying ``state``."""
+        params = {
+            "client_id": self._settings.wise_client_id,
+            "redirect_uri": self._settings.wise_redirect_uri,
+            "state": state,
+        }
+        if claim_account_code:
+            params["claim_account_code"] = claim_account_code
+        base = self._settings.wise_authorize_url
+        separator = "&" if urlsplit(base).query else "?"
+        return f"{base}{separator}{urlencode(params)}"
+
+    # -- token endpoint ----------------------------------------------------------------------
+
+    def exchange_code(self, *, code: str) -> TokenSet:
+        """Exchange an authorization code for the user's tokens (``authorization_code`` grant)."""
+        return self._token_request(
+            grant_type="authorization_code",
+            code=code,
+            client_id=self._settings.wise_client_id,
+            redirect_uri=self._settings.wise_redirect_uri,
+        )
+
+    def _token_request(self, **form: str) -> TokenSet:
+        oauth = OAuth2Session(
+            client_id=self._settings.wise_client_id,
+            client_secret=self._settings.wise_client_secret,
+            token_endpoint_auth_method="client_secret_basic",  # noqa: S106
+        )
+        # Authlib only raises on OAuth error bodies; this hook sees the status first, so a 5xx,
+        # a 429 or an HTML error page is classified as transient rather than as a bad grant.
+        oauth.register_compliance_hook("access_token_response", _check_token_response)
+        oauth.register_compliance_hook("refresh_token_response", _check_token_response)
+        try:
+            with oauth:
+                token = oauth.fetch_token(
+                    self._url("/oauth/token"),
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                    **form,
+                )
+        except OAuth2Error as exc:
+            raise WiseOAuthError(safe_error_code(exc.error)) from None
+        except requests.RequestException as exc:
+            raise WiseUnavailable(f"token endpoint unreachable ({type(exc).__name__})") from None
+        return self._token_set(token)
+
+    def _token_set(self, token: dict[str, Any]) -> TokenSet:
+        access = token.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise WiseProtocolError("token response without access_token")
+        now = self._clock.now()
+        refresh = token.get("refresh_token")
+        return TokenSet(
+            access_token=access,
+            access_token_expires_at=now + timedelta(seconds=_seconds(token.get("expires_in"))),
+            refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+            refresh_token_expires_at=(
+                now + timedelta(seconds=_seconds(token["refresh_token_expires_in"]))
+                if token.get("refresh_token_expires_in") is not None
+                else None
+            ),
+            scope=str(token["scope"]) if token.get("scope") else None,
+        )
+
+    # -- API ---------------------------------------------------------------------------------
+
+    def get_profile(self, *, access_token: str, profile_id: int) -> dict[str, Any]:
+        """Read one profile with the user's token (``GET /v2/profiles/{id}``)."""
+        return self._api("GET", f"/v2/profiles/{int(profile_id)}", access_token=access_token)
+
+    def _api(
+        self, method: str, path: str, *, access_token: str, json: object = None
+    ) -> dict[str, Any]:
+        try:
+            response = self._http.request(
+                method,
+                self._url(path),
+                headers={"Authorization": f"Bearer {access_token}"},
+                json=json,
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise WiseUnavailable(f"{method} {path} failed ({type(exc).__name__})") from None
+        _raise_for_transient(response, f"{method} {path}")
+        if response.status_code >= 300:
+            raise WiseApiError(
+                f"{method} {path} answered {response.status_code}",
+                status=response.status_code,
+                body=_json_or_none(response),
+            )
+        body = _json_or_none(response)
+        if not isinstance(body, dict):
+            raise WiseProtocolError(f"{method} {path} answered a body that is not a JSON object")
+        return body
+
+    def _url(self, path: str) -> str:
+        return f"{self._settings.wise_api_url}{path}"
+
+
+def _check_token_response(response: Response) -> Response:
+    """Compliance hook: classify token-endpoint answers by status before Authlib parses them."""
+    _raise_for_transient(response, "POST /oauth/token")
+    if 300 <= response.status_code < 400:
+        raise WiseProtocolError("token endpoint answered a redirect", status=response.status_code)
+    if response.status_code >= 400:
+        body = _json_or_none(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        raise WiseOAuthError(
+            safe_error_code(error or f"http_{response.status_code}"), status=response.status_code
+        )
+    return response
+
+
+def _raise_for_transient(response: Response, what: str) -> None:
+    if response.status_code == 429 or response.status_code >= 500:
+        raise WiseUnavailable(
+            f"{what} answered {response.status_code}",
+            status=response.status_code,
+            retry_after=_retry_after(response),
+        )
+
+
+def _retry_after(response: Response) -> int | None:
+    value = response.headers.get("Retry-After", "")
+    return int(value) if value.isdigit() else None
+
+
+def _json_or_none(response: Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _seconds(value: object) -> int:
+    try:
+        seconds = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise WiseProtocolError("token response with an unreadable expires_in") from None
+    return max(0, seconds)

@@ -1,0 +1,1 @@
+"""Demo partner app ("Acme Bank"), the local Wise emulator and the demo launcher."""

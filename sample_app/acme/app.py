@@ -1,0 +1,197 @@
+"""Acme Bank: a demo partner web app that connects its customers' Wise accounts through the kit."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from jinja2 import StrictUndefined
+
+from sample_app.acme.customers import DEMO_CUSTOMERS, Customer, find_customer
+from sample_app.acme.kit_client import KitApiError, KitClient
+
+OUTCOME_TEXT = {
+    "linked": "Your Wise account is connected.",
+    "declined": "You chose not to connect your Wise account.",
+    "expired": "The connection link expired. Please start again.",
+    "created": "You have not finished connecting your Wise account yet.",
+    "launched": "You have not finished connecting your Wise account yet.",
+}
+FAILURE_TEXT = {
+    "identity_mismatch": "The Wise account's details do not match the details we hold for you.",
+    "profile_type_mismatch": "That Wise profile is not the kind of account we expected.",
+    "no_profile": "That Wise account has no profile yet. Finish setting it up at Wise first.",
+    "wise_unavailable": "Wise is not reachable right now. Please try again in a few minutes.",
+}
+
+
+@dataclass(frozen=True)
+class AcmeConfig:
+    """How Acme reaches the kit, and where Acme itself is served."""
+
+    kit_url: str
+    api_key: str
+    public_url: str
+    secret_key: str
+    customers: tuple[Customer, ...] = DEMO_CUSTOMERS
+
+    @property
+    def return_url(self) -> str:
+        """The URL the kit sends customers back to (allowlisted in the kit)."""
+        return f"{self.public_url.rstrip('/')}/wise/return"
+
+
+def create_acme_app(config: AcmeConfig) -> Flask:
+    """Build the Acme Bank demo app."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_NAME="acme_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.jinja_env.undefined = StrictUndefined
+    kit = KitClient(config.kit_url, config.api_key)
+    register_routes(app, config, kit)
+    register_headers(app)
+    return app
+
+
+def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
+    """Acme's pages: log in, account, connect to Wise, return from Wise."""
+
+    def current_customer() -> Customer | None:
+        wanted = session.get("customer")
+        return next((c for c in config.customers if c.external_id == wanted), None)
+
+    @app.context_processor
+    def csrf() -> dict[str, str]:
+        if "csrf" not in session:
+            session["csrf"] = secrets.token_urlsafe(32)
+        return {"csrf_token": session["csrf"]}
+
+    @app.before_request
+    def check_csrf() -> None:
+        if request.method == "POST":
+            sent = request.form.get("csrf_token", "")
+            if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
+                abort(400)
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        """Show the login page, or the account when logged in."""
+        if current_customer():
+            return redirect(url_for("account"))
+        return render_template("login.html", customers=config.customers, error=None)
+
+    @app.post("/login")
+    def login() -> ResponseReturnValue:
+        """Log in as a demo customer."""
+        customer = find_customer(config.customers, request.form.get("email", ""))
+        password = request.form.get("password", "")
+        if customer is None or not hmac.compare_digest(password, customer.password):
+            html = render_template(
+                "login.html", customers=config.customers, error="Wrong email or password."
+            )
+            return html, 401
+        session.clear()
+        session["customer"] = customer.external_id
+        return redirect(url_for("account"), code=303)
+
+    @app.post("/logout")
+    def logout() -> ResponseReturnValue:
+        """Log out."""
+        session.clear()
+        return redirect(url_for("index"), code=303)
+
+    @app.get("/account")
+    def account() -> ResponseReturnValue:
+        """The customer's account page, with the Wise link status read from the kit."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        link, problem = _read_link(kit, customer)
+        return render_template("account.html", customer=customer, link=link, problem=problem)
+
+    @app.post("/wise/connect")
+    def connect() -> ResponseReturnValue:
+        """Ask the kit for a session (server to server) and send the browser to its launch URL."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        body = {
+            "customer": {
+                "external_id": customer.external_id,
+                "email": customer.email,
+                "date_of_birth": customer.date_of_birth,
+                "type": "personal",
+            },
+            "return_url": config.return_url,
+        }
+        try:
+            created = kit.create_session(body)
+        except (KitApiError, OSError):
+            link, _ = _read_link(kit, customer)
+            problem = "We could not start connecting your Wise account. Please try again."
+            html = render_template("account.html", customer=customer, link=link, problem=problem)
+            return html, 502
+        session["pending_session"] = created["id"]
+        return redirect(created["launch_url"], code=303)
+
+    @app.get("/wise/return")
+    def wise_return() -> ResponseReturnValue:
+        """Show the outcome. The query is only a hint: the truth is read from the kit's API."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        session_id = request.args.get("session_id", "")
+        if not session_id or session_id != session.get("pending_session"):
+            abort(400)
+        try:
+            onboarding = kit.get_session(session_id)
+        except (KitApiError, OSError):
+            abort(502)
+        if onboarding.get("customer_external_id") != customer.external_id:
+            abort(403)
+        status = str(onboarding["status"])
+        reason = onboarding.get("failure_reason")
+        text = OUTCOME_TEXT.get(status) or FAILURE_TEXT.get(
+            str(reason), "Connecting your Wise account did not work. Please try again."
+        )
+        link, problem = _read_link(kit, customer)
+        return render_template(
+            "result.html",
+            customer=customer,
+            status=status,
+            reason=reason,
+            text=text,
+            link=link,
+            problem=problem,
+        )
+
+
+def _read_link(kit: KitClient, customer: Customer) -> tuple[dict[str, object], str | None]:
+    try:
+        return kit.get_link(customer.external_id), None
+    except (KitApiError, OSError):
+        return {"status": "unknown"}, "The Wise link status is unavailable right now."
+
+
+def register_headers(app: Flask) -> None:
+    """The same strict headers the kit uses."""
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' "
+            "http: https:; frame-ancestors 'none'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response

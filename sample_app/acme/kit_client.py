@@ -1,0 +1,50 @@
+"""Acme's server-to-server client for the onboarding kit's partner API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class KitApiError(Exception):
+    """The kit answered with an error; ``error`` is its machine code."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(f"{status} {error}: {description}")
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+class KitClient:
+    """Calls the kit with Acme's API key. The browser never sees the key."""
+
+    def __init__(self, base_url: str, api_key: str, timeout: float = 10.0) -> None:
+        self._base = base_url.rstrip("/")
+        self._timeout = timeout
+        self._http = requests.Session()
+        self._http.headers["Authorization"] = f"Bearer {api_key}"
+
+    def create_session(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /api/v1/onboarding-sessions``."""
+        return self._call("POST", "/api/v1/onboarding-sessions", json=body)
+
+    def get_session(self, session_id: str) -> dict[str, Any]:
+        """``GET /api/v1/onboarding-sessions/<id>``."""
+        return self._call("GET", f"/api/v1/onboarding-sessions/{session_id}")
+
+    def get_link(self, external_id: str) -> dict[str, Any]:
+        """``GET /api/v1/customers/<external_id>/wise-link``."""
+        return self._call("GET", f"/api/v1/customers/{external_id}/wise-link")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self._http.request(method, self._base + path, timeout=self._timeout, **kwargs)
+        body = response.json() if response.content else {}
+        if response.status_code >= 400:
+            raise KitApiError(
+                response.status_code,
+                str(body.get("error", "unknown")),
+                str(body.get("error_description", "")),
+            )
+        return body

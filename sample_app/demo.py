@@ -1,0 +1,193 @@
+"""Run the kit, the Wise emulator and Acme Bank together on loopback (``onboarding-kit demo``).
+
+The kit and Acme are served as ``localhost`` and the emulator as ``127.0.0.1``: two different
+sites, so the return from "Wise" to the kit is a cross-site navigation and cookies behave as they
+do in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import click
+from cryptography.fernet import Fernet
+from flask import Flask
+
+from backend import create_app
+from backend import db as database
+from sample_app.acme import AcmeConfig, create_acme_app
+from sample_app.serving import ServerThread
+from sample_app.wise_emulator import (
+    DEMO_CLIENT,
+    EmulatorConfig,
+    create_emulator_app,
+)
+
+KIT_HOST = "localhost"
+EMULATOR_HOST = "127.0.0.1"
+APP_RETURN_URL = "acmebank://wise/return"
+
+
+@dataclass(frozen=True)
+class StackSecrets:
+    """Secrets the three apps share; the demo keeps them in instance/ so restarts keep working."""
+
+    api_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    encryption_key: str = field(default_factory=lambda: Fernet.generate_key().decode())
+    kit_secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    acme_secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> StackSecrets:
+        """Read the demo's secrets from ``path``, creating the file (mode 0600) on first use."""
+        if path.exists():
+            return cls(**json.loads(path.read_text()))
+        made = cls()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(made.__dict__, handle)
+        return made
+
+
+@dataclass
+class Stack:
+    """The three running apps and how to reach them."""
+
+    kit: ServerThread
+    emulator: ServerThread
+    acme: ServerThread
+    kit_app: Flask
+    emulator_app: Flask
+    acme_app: Flask
+    secrets: StackSecrets
+
+    @property
+    def kit_url(self) -> str:
+        """The kit's public base URL."""
+        return self.kit.url(KIT_HOST)
+
+    @property
+    def emulator_url(self) -> str:
+        """The emulator's base URL (Wise's API and authorize page)."""
+        return self.emulator.url(EMULATOR_HOST)
+
+    @property
+    def acme_url(self) -> str:
+        """Acme Bank's base URL."""
+        return self.acme.url(KIT_HOST)
+
+    def stop(self) -> None:
+        """Stop all three servers."""
+        for server in (self.acme, self.kit, self.emulator):
+            server.stop()
+
+
+def kit_config(
+    *, kit_url: str, emulator_url: str, acme_url: str, database_url: str, stack: StackSecrets
+) -> dict[str, Any]:
+    """The kit's settings for the demo stack, wired to the emulator and Acme."""
+    return {
+        "ONBOARDING_ENV": "development",
+        "ONBOARDING_DATABASE_URL": database_url,
+        "ONBOARDING_PUBLIC_BASE_URL": kit_url,
+        "ONBOARDING_SECRET_KEY": stack.kit_secret_key,
+        "ONBOARDING_API_KEYS": stack.api_key,
+        "ONBOARDING_TOKEN_ENCRYPTION_KEYS": stack.encryption_key,
+        "ONBOARDING_RETURN_URLS": f"{acme_url}/wise/return,{APP_RETURN_URL}",
+        "ONBOARDING_WISE_CLIENT_ID": DEMO_CLIENT.client_id,
+        "ONBOARDING_WISE_CLIENT_SECRET": DEMO_CLIENT.client_secret,
+        "ONBOARDING_WISE_API_URL": emulator_url,
+        "ONBOARDING_WISE_AUTHORIZE_URL": f"{emulator_url}/oauth/authorize/",
+    }
+
+
+def build_stack(
+    *,
+    database_url: str,
+    kit_port: int = 0,
+    emulator_port: int = 0,
+    acme_port: int = 0,
+    stack_secrets: StackSecrets | None = None,
+    kit_overrides: Mapping[str, Any] | None = None,
+    emulator_config: EmulatorConfig | None = None,
+) -> Stack:
+    """Bind three loopback servers, build the apps so they know each other, and start serving."""
+    shared = stack_secrets or StackSecrets()
+    kit = ServerThread(port=kit_port)
+    emulator = ServerThread(port=emulator_port)
+    acme = ServerThread(port=acme_port)
+    kit_url, emulator_url, acme_url = (
+        kit.url(KIT_HOST),
+        emulator.url(EMULATOR_HOST),
+        acme.url(KIT_HOST),
+    )
+    client = replace(DEMO_CLIENT, redirect_uris=[f"{kit_url}/oauth/wise/callback"])
+    emu_config = replace(emulator_config or EmulatorConfig(clients=[]), clients=[client])
+    emulator.app = create_emulator_app(emu_config)
+    config = kit_config(
+        kit_url=kit_url,
+        emulator_url=emulator_url,
+        acme_url=acme_url,
+        database_url=database_url,
+        stack=shared,
+    )
+    kit.app = create_app({**config, **(kit_overrides or {})})
+    acme.app = create_acme_app(
+        AcmeConfig(
+            kit_url=kit_url,
+            api_key=shared.api_key,
+            public_url=acme_url,
+            secret_key=shared.acme_secret_key,
+        )
+    )
+    for server in (emulator, kit, acme):
+        server.start()
+    return Stack(kit, emulator, acme, kit.app, emulator.app, acme.app, shared)
+
+
+@click.command("demo")
+@click.option("--kit-port", default=5000, show_default=True, type=int)
+@click.option("--emulator-port", default=5001, show_default=True, type=int)
+@click.option("--acme-port", default=5002, show_default=True, type=int)
+@click.option(
+    "--database-url",
+    envvar="ONBOARDING_DATABASE_URL",
+    default="sqlite:///instance/demo.db",
+    show_default=True,
+)
+def demo_command(kit_port: int, emulator_port: int, acme_port: int, database_url: str) -> None:
+    """Run Acme Bank, the kit and the Wise emulator on loopback, offline."""
+    database.upgrade(database_url)
+    stack = build_stack(
+        database_url=database_url,
+        kit_port=kit_port,
+        emulator_port=emulator_port,
+        acme_port=acme_port,
+        stack_secrets=StackSecrets.load_or_create(Path("instance/demo-secrets.json")),
+    )
+    click.echo(
+        f"""
+Acme Bank (open this):  {stack.acme_url}
+Onboarding kit:         {stack.kit_url}
+Wise emulator:          {stack.emulator_url}
+
+Acme Bank logins (password acme-demo):
+  ada@example.com    has a Wise account (Wise password wise-demo, 2FA code 111111)
+  lin@example.com    new to Wise: create an account on the Wise page
+  grace@example.com  date of birth differs at Wise: the identity check fails
+Press Ctrl+C to stop."""
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()

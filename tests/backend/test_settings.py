@@ -1,0 +1,120 @@
+"""Settings: safe defaults in development, refusal of weak configuration in production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+
+from backend import create_app
+from backend.settings import SettingsError, load_settings
+
+STRONG: dict[str, str] = {
+    "ONBOARDING_ENV": "production",
+    "ONBOARDING_SECRET_KEY": "k" * 20 + "Zq8-fV2xLm9pT4wR7yB1nC6dH3jK0sE5",
+    "ONBOARDING_API_KEYS": "pk_live_5Yb2Qm8RkT1wZx7NcV3hL9dF4gJ6sA0e",
+    "ONBOARDING_TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "ONBOARDING_PUBLIC_BASE_URL": "https://onboarding.bank.test",
+    "ONBOARDING_RETURN_URLS": "https://bank.test/wise/return,bankapp://wise/return",
+    "ONBOARDING_WISE_CLIENT_ID": "bank-client",
+    "ONBOARDING_WISE_CLIENT_SECRET": "0f3b9c1e-7d2a-4c55-9e61-2b8f7a4d1c90",
+    "ONBOARDING_DATABASE_URL": "sqlite://",
+}
+
+
+def test_production_accepts_a_complete_configuration() -> None:
+    settings = load_settings(STRONG)
+    assert settings.is_production
+    assert settings.secure_cookies
+    assert settings.wise_redirect_uri == "https://onboarding.bank.test/oauth/wise/callback"
+    assert settings.generated == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ONBOARDING_SECRET_KEY", ""),
+        ("ONBOARDING_SECRET_KEY", "change-me-please-change-me-please-123"),
+        ("ONBOARDING_SECRET_KEY", "too-short"),
+        ("ONBOARDING_API_KEYS", ""),
+        ("ONBOARDING_API_KEYS", "your-api-key-goes-here-0123456789abcdef"),
+        ("ONBOARDING_TOKEN_ENCRYPTION_KEYS", ""),
+        ("ONBOARDING_TOKEN_ENCRYPTION_KEYS", "not-a-fernet-key"),
+        ("ONBOARDING_WISE_CLIENT_ID", ""),
+        ("ONBOARDING_WISE_CLIENT_SECRET", ""),
+        ("ONBOARDING_WISE_CLIENT_SECRET", "placeholder"),
+        ("ONBOARDING_PUBLIC_BASE_URL", "http://onboarding.bank.test"),
+        ("ONBOARDING_RETURN_URLS", ""),
+        ("ONBOARDING_RETURN_URLS", "http://bank.test/wise/return"),
+        ("ONBOARDING_WISE_API_URL", "http://api.wise-sandbox.com"),
+    ],
+)
+def test_production_refuses_missing_or_placeholder_values(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({**STRONG, name: value})
+
+
+def test_create_app_refuses_to_start_in_production_without_secrets() -> None:
+    with pytest.raises(SettingsError, match="ONBOARDING_SECRET_KEY"):
+        create_app({**STRONG, "ONBOARDING_SECRET_KEY": ""})
+
+
+def test_development_generates_missing_secrets_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+    env = {"ONBOARDING_ENV": "development", "ONBOARDING_DATABASE_URL": "sqlite://"}
+    with caplog.at_level("WARNING"):
+        app = create_app(env)
+    settings = app.extensions["onboarding.settings"]
+    assert set(settings.generated) == {
+        "ONBOARDING_SECRET_KEY",
+        "ONBOARDING_API_KEYS",
+        "ONBOARDING_TOKEN_ENCRYPTION_KEYS",
+    }
+    assert len(settings.api_keys[0]) >= 40
+    warned = caplog.text
+    assert "ONBOARDING_API_KEYS is not set" in warned
+    # The generated values themselves never reach the log.
+    assert settings.api_keys[0] not in warned
+    assert settings.secret_key not in warned
+    assert settings.token_encryption_keys[0] not in warned
+
+
+def test_generated_secrets_can_be_handed_to_worker_processes() -> None:
+    settings = load_settings({"ONBOARDING_ENV": "development"})
+    again = load_settings({"ONBOARDING_ENV": "development", **settings.generated_values()})
+    assert again.api_keys == settings.api_keys
+    assert again.token_encryption_keys == settings.token_encryption_keys
+    assert again.generated == ()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"ONBOARDING_ENV": "staging"}, "ONBOARDING_ENV"),
+        ({"ONBOARDING_RETURN_URLS": "javascript:alert(1)"}, "ONBOARDING_RETURN_URLS"),
+        ({"ONBOARDING_RETURN_URLS": "https://a.test/r#frag"}, "ONBOARDING_RETURN_URLS"),
+        ({"ONBOARDING_RETURN_URLS": "/relative/path"}, "ONBOARDING_RETURN_URLS"),
+        ({"ONBOARDING_SESSION_TTL_SECONDS": "ten"}, "ONBOARDING_SESSION_TTL_SECONDS"),
+        ({"ONBOARDING_SESSION_TTL_SECONDS": "4000"}, "ONBOARDING_SESSION_TTL_SECONDS"),
+        ({"ONBOARDING_WISE_CONNECT_TIMEOUT": "30"}, "ONBOARDING_WISE_CONNECT_TIMEOUT"),
+        ({"ONBOARDING_WISE_READ_TIMEOUT": "60"}, "ONBOARDING_WISE_READ_TIMEOUT"),
+        ({"ONBOARDING_PUBLIC_BASE_URL": "localhost:5000"}, "ONBOARDING_PUBLIC_BASE_URL"),
+        ({"ONBOARDING_LOG_LEVEL": "LOUD"}, "ONBOARDING_LOG_LEVEL"),
+    ],
+)
+def test_invalid_values_name_the_variable(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"ONBOARDING_ENV": "development", **overrides})
+
+
+def test_defaults_match_the_documented_table() -> None:
+    settings = load_settings({"ONBOARDING_ENV": "development"})
+    assert settings.database_url == "sqlite:///instance/onboarding.db"
+    assert settings.public_base_url == "http://localhost:5000"
+    assert settings.return_urls == ()
+    assert settings.wise_api_url == "https://api.wise-sandbox.com"
+    assert settings.wise_authorize_url == "https://wise-sandbox.com/oauth/authorize/"
+    assert settings.wise_redirect_uri == "http://localhost:5000/oauth/wise/callback"
+    assert settings.session_ttl_seconds == 600
+    assert settings.session_max_ttl_seconds == 1800
+    assert not settings.secure_cookies

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fresh database per test, a frozen clock, the kit app and the demo stack."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from backend import create_app
+from backend import db as database
+from backend.clock import FrozenClock
+from tests.support.factories import API_KEY, kit_config
+from tests.support.postgres import postgres_database
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options to point the browser journeys at an already running stack."""
+    group = parser.getgroup("onboarding kit")
+    group.addoption("--kit-url", help="base URL of a running kit (default: start one)")
+    group.addoption("--emulator-url", help="base URL of the Wise emulator the kit talks to")
+    group.addoption("--sample-url", help="base URL of a running Acme Bank sample app")
+    group.addoption("--kit-api-key", help="partner API key of the running kit")
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests configure the kit explicitly; a developer's ONBOARDING_* variables must not leak in."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("ONBOARDING_") and not name.startswith("ONBOARDING_TEST_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per run; each test copies it instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A fresh, migrated SQLite database for this test only."""
+    path = tmp_path / "onboarding.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test only (skipped when unreachable)."""
+    with postgres_database() as url:
+        database.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock that moves only when the test says so."""
+    return FrozenClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def config(database_url: str, clock: FrozenClock) -> dict[str, Any]:
+    """Kit settings for a test app; Wise points at a closed port unless a test overrides it."""
+    return {**kit_config(database_url=database_url), "CLOCK": clock}
+
+
+@pytest.fixture
+def app(config: dict[str, Any]) -> Flask:
+    """The kit, built through its factory."""
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the kit."""
+    return app.test_client()
+
+
+@pytest.fixture
+def api_headers() -> dict[str, str]:
+    """Partner API headers with a valid key."""
+    return {"Authorization": f"Bearer {API_KEY}"}
+
+
+__all__ = ["API_KEY"]

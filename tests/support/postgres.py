@@ -1,0 +1,39 @@
+"""A throwaway PostgreSQL database per test, skipped with a reason when no server answers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create a uniquely named database, yield its URL, and drop it afterwards."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install '.[postgres]')")
+    admin_url = os.environ.get("ONBOARDING_TEST_POSTGRES_URL", DEFAULT_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"kit_test_{uuid.uuid4().hex[:16]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is not reachable at {make_url(admin_url).host}: {exc.orig}")
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
