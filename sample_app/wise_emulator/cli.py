@@ -1,0 +1,63 @@
+"""``onboarding-kit emulator``: serve the Wise emulator on loopback."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+
+from sample_app.serving import ServerThread
+
+from .app import create_emulator_app
+from .config import DEMO_CLIENT, EmulatorConfig, RegisteredClient
+
+
+@click.command("emulator")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--client-id", default=DEMO_CLIENT.client_id, show_default=True)
+@click.option("--client-secret", default=DEMO_CLIENT.client_secret, show_default=True)
+@click.option("--client-key", default=DEMO_CLIENT.client_key, show_default=True)
+@click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    help="A redirect URI the client may use (exact match; repeat for more).",
+)
+@click.option("--client-name", default=DEMO_CLIENT.name, show_default=True)
+def emulator(
+    host: str,
+    port: int,
+    client_id: str,
+    client_secret: str,
+    client_key: str,
+    redirect_uris: tuple[str, ...],
+    client_name: str,
+) -> None:
+    """Serve a local Wise emulator (authorize pages, OAuth, profiles, webhooks)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    client = RegisteredClient(
+        client_id=client_id,
+        client_secret=client_secret,
+        client_key=client_key,
+        redirect_uris=list(redirect_uris),
+        name=client_name,
+    )
+    app = create_emulator_app(EmulatorConfig(clients=[client]))
+    server = ServerThread(app, host=host, port=port).start()
+    url = f"http://{host}:{server.port}"
+    click.echo(f"Wise emulator on {url}")
+    click.echo(f"  authorize: {url}/oauth/authorize/?client_id={client_id}&redirect_uri=...")
+    click.echo(f"  control API: {url}/__emulator/  (see docs/emulator.md)")
+    if not redirect_uris:
+        click.echo(
+            "  no redirect URI registered yet: PUT /__emulator/clients/<client_id> adds them"
+        )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        server.stop()
+        app.extensions["wise_emulator"].close()

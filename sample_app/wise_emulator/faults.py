@@ -1,0 +1,110 @@
+"""Injected faults: make chosen requests fail or slow down, a fixed number of times."""
+
+from __future__ import annotations
+
+import time
+from fnmatch import fnmatchcase
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from .models import Fault
+from .store import Store
+
+
+def add_fault(
+    store: Store,
+    *,
+    method: str,
+    path: str,
+    status: int | None = 503,
+    count: int | None = 1,
+    delay_seconds: float = 0.0,
+    grant_type: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> Fault:
+    """Register a fault; ``count`` None keeps it until cleared, ``status`` None only delays."""
+    if count is not None and count < 1:
+        raise ValueError("count must be at least 1, or null for no limit")
+    if status is not None and not 100 <= status <= 599:
+        raise ValueError("status must be an HTTP status code")
+    if delay_seconds < 0:
+        raise ValueError("delay_seconds must not be negative")
+    fault = Fault(
+        id=store.small_id(),
+        method=method.upper(),
+        path=path,
+        status=status,
+        remaining=count,
+        delay_seconds=delay_seconds,
+        grant_type=grant_type,
+        body=body,
+    )
+    with store.lock:
+        store.faults.append(fault)
+    return fault
+
+
+def fault_json(fault: Fault) -> dict[str, Any]:
+    """Return a fault as the control API shows it."""
+    return {
+        "id": fault.id,
+        "method": fault.method,
+        "path": fault.path,
+        "status": fault.status,
+        "remaining": fault.remaining,
+        "delay_seconds": fault.delay_seconds,
+        "grant_type": fault.grant_type,
+        "body": fault.body,
+    }
+
+
+def _matches(fault: Fault) -> bool:
+    if fault.method not in ("*", request.method):
+        return False
+    if fault.path != request.path and not fnmatchcase(request.path, fault.path):
+        return False
+    if fault.grant_type is not None:
+        grant = request.form.get("grant_type") if request.path == "/oauth/token" else None
+        return grant == fault.grant_type
+    return True
+
+
+def take_fault(store: Store) -> Fault | None:
+    """Find the first fault matching this request and use up one of its counts."""
+    with store.lock:
+        for fault in store.faults:
+            if not _matches(fault):
+                continue
+            if fault.remaining is not None:
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    store.faults.remove(fault)
+            return fault
+    return None
+
+
+def apply_fault(store: Store) -> Response | None:
+    """Delay and/or answer this request as a matching fault says; None lets it through."""
+    fault = take_fault(store)
+    if fault is None:
+        return None
+    if fault.delay_seconds:
+        # Sleeping outside the lock: a slow request must not hold up the others.
+        time.sleep(fault.delay_seconds)
+    if fault.status is None:
+        return None
+    body = fault.body
+    if body is None:
+        try:
+            phrase = HTTPStatus(fault.status).phrase
+        except ValueError:
+            phrase = "Error"
+        body = {
+            "error": phrase.lower().replace(" ", "_"),
+            "error_description": "Emulated failure",
+        }
+    response = jsonify(body)
+    response.status_code = fault.status
+    return response

@@ -1,0 +1,146 @@
+"""Fixtures and helpers for the emulator's own tests: each test builds its own emulator app."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from sample_app.serving import ServerThread
+from sample_app.wise_emulator import (
+    EmulatorConfig,
+    EmulatorControl,
+    RegisteredClient,
+    create_emulator_app,
+)
+
+CLIENT_ID = "test-client"
+CLIENT_SECRET = "test-secret"
+CLIENT_KEY = "test-client-key"
+REDIRECT_URI = "http://127.0.0.1:9999/wise/callback"
+REDIRECT_WITH_QUERY = "http://127.0.0.1:9999/wise/callback?tenant=acme"
+TEST_CLIENT = RegisteredClient(
+    CLIENT_ID, CLIENT_SECRET, CLIENT_KEY, [REDIRECT_URI, REDIRECT_WITH_QUERY], name="Test Bank"
+)
+
+
+def make_config(**overrides: Any) -> EmulatorConfig:
+    """Return a config with the test client; webhooks wait for a flush unless told otherwise."""
+    values: dict[str, Any] = {
+        "clients": [TEST_CLIENT],
+        "deliver_webhooks_automatically": False,
+    }
+    values.update(overrides)
+    return EmulatorConfig(**values)
+
+
+@pytest.fixture
+def config() -> EmulatorConfig:
+    """The emulator configuration; override this fixture in a module to change it."""
+    return make_config()
+
+
+@pytest.fixture
+def app(config: EmulatorConfig) -> Iterator[Flask]:
+    """A fresh emulator app."""
+    application = create_emulator_app(config)
+    yield application
+    application.extensions["wise_emulator"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Flask's test client for the emulator."""
+    return app.test_client()
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[str]:
+    """The emulator served over loopback HTTP; yields its base URL."""
+    with ServerThread(app) as server:
+        yield f"http://127.0.0.1:{server.port}"
+
+
+@pytest.fixture
+def control(live: str) -> EmulatorControl:
+    """The control API client for the live emulator."""
+    return EmulatorControl(live)
+
+
+def basic_auth(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> dict[str, str]:
+    """Return an HTTP Basic Authorization header."""
+    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return a Bearer Authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def post_token(client: FlaskClient, **form: str) -> TestResponse:
+    """POST a form to the token endpoint with the test client's credentials."""
+    return client.post("/oauth/token", data=form, headers=basic_auth())
+
+
+def app_token(client: FlaskClient) -> str:
+    """Return a client-credentials access token."""
+    response = post_token(client, grant_type="client_credentials")
+    assert response.status_code == 200, response.json
+    return str(response.json["access_token"])  # type: ignore[index]
+
+
+def shortcut_code(
+    client: FlaskClient, email: str, redirect_uri: str = REDIRECT_URI, **extra: Any
+) -> dict[str, Any]:
+    """Issue a code through the control API's authorize shortcut."""
+    body = {"client_id": CLIENT_ID, "redirect_uri": redirect_uri, "email": email, **extra}
+    response = client.post("/__emulator/authorize", json=body)
+    assert response.status_code == 200, response.json
+    return dict(response.json)  # type: ignore[arg-type]
+
+
+def user_tokens(client: FlaskClient, email: str, **extra: Any) -> dict[str, Any]:
+    """Return the token response for ``email`` after a shortcut consent and code exchange."""
+    issued = shortcut_code(client, email, **extra)
+    response = post_token(
+        client,
+        grant_type="authorization_code",
+        code=issued["code"],
+        client_id=CLIENT_ID,
+        redirect_uri=REDIRECT_URI,
+    )
+    assert response.status_code == 200, response.json
+    return {**response.json, "profile_id": issued["profile_id"]}  # type: ignore[dict-item]
+
+
+def query_of(location: str) -> dict[str, list[str]]:
+    """Return the parsed query of a redirect location."""
+    return parse_qs(urlsplit(location).query)
+
+
+def wait_until(
+    condition: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.02
+) -> Any:
+    """Poll ``condition`` until it returns something truthy, or fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """Return the name/value pairs of hidden inputs in a page."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
