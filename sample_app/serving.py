@@ -46,8 +46,12 @@ class ServerThread:
         self.app = app
         self.host = host
         self.port = int(self._server.server_port)
+        # A short poll interval makes shutdown() quick: tests start and stop many servers.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"wsgi-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"wsgi-{self.port}",
+            daemon=True,
         )
 
     def _dispatch(self, environ: Any, start_response: Any) -> Any:

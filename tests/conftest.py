@@ -15,7 +15,10 @@ from flask.testing import FlaskClient
 from backend import create_app
 from backend import db as database
 from backend.clock import FrozenClock
-from tests.support.factories import API_KEY, kit_config
+from sample_app.demo import Stack, build_stack
+from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
+from tests.support.factories import API_KEY, TEST_RETURN_URLS, kit_config
+from tests.support.kit import KitApi
 from tests.support.postgres import postgres_database
 
 
@@ -84,6 +87,36 @@ def app(config: dict[str, Any]) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client for the kit."""
     return app.test_client()
+
+
+@pytest.fixture
+def stack(database_url: str, clock: FrozenClock) -> Iterator[Stack]:
+    """Kit, Wise emulator and Acme Bank on free loopback ports, the kit on the test's database."""
+    running = build_stack(
+        database_url=database_url,
+        kit_overrides={
+            "CLOCK": clock,
+            "ONBOARDING_API_KEYS": API_KEY,
+            "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
+        },
+        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def kit(stack: Stack) -> KitApi:
+    """The running kit, seen by a partner backend and a browser."""
+    return KitApi(stack.kit_url)
+
+
+@pytest.fixture
+def wise(stack: Stack) -> EmulatorControl:
+    """The control API of the running Wise emulator."""
+    return EmulatorControl(stack.emulator_url)
 
 
 @pytest.fixture

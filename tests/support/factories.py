@@ -15,6 +15,7 @@ ENCRYPTION_KEY = Fernet.generate_key().decode()
 RETURN_URL = "https://app.example/wise/return"
 APP_RETURN_URL = "acmebank://wise/return"
 QUERY_RETURN_URL = "https://app.example/wise/return?tenant=eu"
+TEST_RETURN_URLS = (RETURN_URL, APP_RETURN_URL, QUERY_RETURN_URL)
 
 DEFAULT_CUSTOMER: dict[str, Any] = {
     "external_id": "c-123",
@@ -34,7 +35,7 @@ def kit_config(*, database_url: str, **overrides: str) -> dict[str, Any]:
         "ONBOARDING_SECRET_KEY": "s" * 48,
         "ONBOARDING_API_KEYS": f"{API_KEY},{OTHER_API_KEY}",
         "ONBOARDING_TOKEN_ENCRYPTION_KEYS": ENCRYPTION_KEY,
-        "ONBOARDING_RETURN_URLS": f"{RETURN_URL},{APP_RETURN_URL},{QUERY_RETURN_URL}",
+        "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
         "ONBOARDING_WISE_CLIENT_ID": "acme-bank-demo",
         "ONBOARDING_WISE_CLIENT_SECRET": "client-secret-for-tests-only",
         "ONBOARDING_WISE_API_URL": closed,

@@ -1,0 +1,362 @@
+"""OAuth return: state and browser binding, outcomes, Wise failures, concurrency.
+
+The kit talks to the Wise emulator over loopback HTTP; the emulator's control API issues codes as
+if the customer had consented, and counts token exchanges.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from backend.clock import FrozenClock
+from sample_app.demo import Stack
+from sample_app.wise_emulator import EmulatorControl
+from tests.support.factories import APP_RETURN_URL, QUERY_RETURN_URL, RETURN_URL
+from tests.support.kit import KitApi, Launched
+
+CLIENT_ID = "acme-bank-demo"
+
+
+def start(kit: KitApi, **overrides: Any) -> Launched:
+    """Create a session and launch it in a fresh browser."""
+    created = kit.create_session(**overrides)
+    return kit.launch(created["launch_url"], created["id"])
+
+
+def consent(
+    wise: EmulatorControl,
+    stack: Stack,
+    launched: Launched,
+    email: str = "ada@example.com",
+    profile_id: int | None = None,
+) -> dict[str, str]:
+    """Consent at the emulator and return the callback query Wise would send."""
+    granted = wise.authorize(
+        CLIENT_ID,
+        f"{stack.kit_url}/oauth/wise/callback",
+        email,
+        profile_id=profile_id,
+        state=launched.state,
+    )
+    query = parse_qs(urlsplit(granted["redirect_url"]).query)
+    return {key: values[0] for key, values in query.items()}
+
+
+def token_exchanges(wise: EmulatorControl) -> int:
+    return int(wise.counters()["token_requests"].get("authorization_code", 0))
+
+
+def outcome(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+# -- success ---------------------------------------------------------------------------------
+
+
+def test_consent_links_the_account_and_returns_to_the_app(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    response = kit.callback(consent(wise, stack, launched), launched.cookies)
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith(RETURN_URL + "?")
+    assert outcome(location) == {"session_id": launched.session_id, "status": "linked"}
+    session = kit.get_session(launched.session_id)
+    assert session["status"] == "linked"
+    assert session["failure_reason"] is None
+    assert session["completed_at"] is not None
+    ada = wise.get_user("ada@example.com")
+    assert ada is not None
+    assert session["wise_profile_id"] == ada["profiles"][0]["id"]
+    link = kit.get_link("c-123")
+    assert link["status"] == "linked"
+    assert link["profile_id"] == ada["profiles"][0]["id"]
+    assert link["profile_type"] == "personal"
+    assert token_exchanges(wise) == 1
+    # The binding cookie is spent.
+    spent = response.headers["Set-Cookie"]
+    assert spent.startswith("wise_onboarding=;")
+    assert "Max-Age=0" in spent
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_return_url_query_is_kept(kit: KitApi, wise: EmulatorControl, stack: Stack) -> None:
+    launched = start(kit, return_url=QUERY_RETURN_URL)
+    response = kit.callback(consent(wise, stack, launched), launched.cookies)
+    query = outcome(response.headers["Location"])
+    assert query == {"tenant": "eu", "session_id": launched.session_id, "status": "linked"}
+
+
+def test_app_scheme_return_url(kit: KitApi, wise: EmulatorControl, stack: Stack) -> None:
+    launched = start(kit, return_url=APP_RETURN_URL)
+    response = kit.callback(consent(wise, stack, launched), launched.cookies)
+    assert response.headers["Location"] == (
+        f"{APP_RETURN_URL}?session_id={launched.session_id}&status=linked"
+    )
+
+
+# -- state and binding -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"code": "abc", "profileId": "1"},
+        {"code": "abc", "state": ""},
+        {"code": "abc", "state": "x" * 1000},
+        {"code": "abc", "state": "never-issued-state-value-0123456789abcdef"},
+    ],
+)
+def test_missing_or_unknown_state_is_rejected_without_calling_wise(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, params: dict[str, str]
+) -> None:
+    launched = start(kit)
+    response = kit.callback(params, launched.cookies)
+    assert response.status_code == 400
+    assert "text/html" in response.headers["Content-Type"]
+    assert "Location" not in response.headers
+    assert token_exchanges(wise) == 0
+    assert kit.get_session(launched.session_id)["status"] == "launched"
+
+
+@pytest.mark.parametrize("cookies", [None, {"wise_onboarding": "someone-elses-browser-binding"}])
+def test_callback_from_another_browser_is_rejected_and_does_not_burn_the_state(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, cookies: dict[str, str] | None
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    rejected = kit.callback(params, cookies)
+    assert rejected.status_code == 400
+    assert "different browser" in rejected.text
+    assert token_exchanges(wise) == 0
+    # The launching browser can still finish.
+    assert kit.callback(params, launched.cookies).status_code == 303
+    assert kit.get_session(launched.session_id)["status"] == "linked"
+
+
+def test_replayed_callback_is_rejected_and_wise_is_called_once(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    assert kit.callback(params, launched.cookies).status_code == 303
+    replay = kit.callback(params, launched.cookies)
+    assert replay.status_code == 400
+    assert "already been used" in replay.text
+    assert token_exchanges(wise) == 1
+    assert kit.get_session(launched.session_id)["status"] == "linked"
+
+
+def test_concurrent_callbacks_with_one_state_exchange_the_code_once(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    barrier = threading.Barrier(20)
+
+    def call(_: int) -> int:
+        barrier.wait()
+        return kit.callback(params, launched.cookies).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(call, range(20)))
+    assert statuses.count(303) == 1
+    assert statuses.count(400) == 19
+    assert token_exchanges(wise) == 1
+    assert kit.get_session(launched.session_id)["status"] == "linked"
+
+
+def test_callback_after_the_state_window_expires_the_session(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, clock: FrozenClock
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    clock.advance(3600)
+    response = kit.callback(params, launched.cookies)
+    assert response.status_code == 303
+    assert outcome(response.headers["Location"])["status"] == "expired"
+    assert token_exchanges(wise) == 0
+    assert kit.get_session(launched.session_id)["status"] == "expired"
+
+
+# -- outcomes --------------------------------------------------------------------------------
+
+
+def test_denial_is_declined(kit: KitApi, wise: EmulatorControl, stack: Stack) -> None:
+    launched = start(kit)
+    params = {"error": "access_denied", "error_description": "denied", "state": launched.state}
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"]) == {
+        "session_id": launched.session_id,
+        "status": "declined",
+    }
+    assert kit.get_session(launched.session_id)["status"] == "declined"
+    assert token_exchanges(wise) == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "recorded"),
+    [
+        ("server_error", "server_error"),
+        ("temporarily_unavailable", "temporarily_unavailable"),
+        ("<script>", "unknown"),
+    ],
+)
+def test_other_wise_errors_fail_with_the_error_recorded(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, error: str, recorded: str
+) -> None:
+    launched = start(kit)
+    response = kit.callback({"error": error, "state": launched.state}, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "wise_error"
+    session = kit.get_session(launched.session_id)
+    assert (session["status"], session["failure_reason"], session["wise_error"]) == (
+        "failed",
+        "wise_error",
+        recorded,
+    )
+
+
+def test_date_of_birth_mismatch_fails_and_discards_tokens(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit, customer__date_of_birth="1990-04-02")
+    response = kit.callback(consent(wise, stack, launched), launched.cookies)
+    assert outcome(response.headers["Location"]) == {
+        "session_id": launched.session_id,
+        "status": "failed",
+        "reason": "identity_mismatch",
+    }
+    assert kit.get_session(launched.session_id)["failure_reason"] == "identity_mismatch"
+    assert kit.get_link("c-123")["status"] == "not_linked"
+
+
+def test_business_profile_for_a_personal_customer_is_rejected(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    alan = wise.get_user("alan@example.com")
+    assert alan is not None
+    business = next(p for p in alan["profiles"] if p["type"] == "BUSINESS")
+    launched = start(kit, customer__date_of_birth="1982-06-23")
+    params = consent(wise, stack, launched, "alan@example.com", profile_id=business["id"])
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "profile_type_mismatch"
+    assert kit.get_link("c-123")["status"] == "not_linked"
+
+
+def test_account_without_a_profile_is_rejected_without_exchanging_the_code(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched, "nobody@example.com")
+    assert "profileId" not in params
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "no_profile"
+    assert token_exchanges(wise) == 0
+
+
+def test_profile_id_is_read_from_wise_not_trusted_from_the_query(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    # Grace's birth date would match, but the token was granted for Ada's profile only.
+    grace = wise.get_user("grace@example.com")
+    assert grace is not None
+    launched = start(kit, customer__date_of_birth="1985-12-09")
+    params = consent(wise, stack, launched)
+    params["profileId"] = str(grace["profiles"][0]["id"])
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "no_profile"
+    assert kit.get_link("c-123")["status"] == "not_linked"
+
+
+def test_invalid_code_fails_the_session(kit: KitApi, wise: EmulatorControl, stack: Stack) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    params["code"] = "not-a-code-wise-issued"
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "token_exchange_failed"
+    assert kit.get_session(launched.session_id)["wise_error"] == "invalid_grant"
+
+
+def test_callback_without_code_or_error_fails(kit: KitApi, stack: Stack) -> None:
+    launched = start(kit)
+    response = kit.callback({"state": launched.state, "profileId": "1"}, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "invalid_callback"
+
+
+# -- Wise unavailable ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/oauth/token", 503),
+        ("POST", "/oauth/token", 500),
+        ("POST", "/oauth/token", 429),
+        ("GET", "/v2/profiles/*", 502),
+    ],
+)
+def test_wise_errors_during_the_exchange_fail_as_unavailable(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, method: str, path: str, status: int
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    wise.add_fault(method, path, status=status)
+    response = kit.callback(params, launched.cookies)
+    assert response.status_code == 303
+    assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
+    assert kit.get_session(launched.session_id)["failure_reason"] == "wise_unavailable"
+    assert kit.get_link("c-123")["status"] == "not_linked"
+
+
+def test_unreachable_wise_fails_as_unavailable(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    stack.emulator.stop()
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
+    assert kit.get_link("c-123")["status"] == "not_linked"
+
+
+@pytest.fixture
+def slow_wise_kit(stack: Stack, config: dict[str, Any]) -> Iterator[KitApi]:
+    """A second kit on the same database and emulator, with a short read timeout."""
+    from backend import create_app
+    from sample_app.serving import ServerThread
+
+    settings = stack.kit_app.extensions["onboarding.settings"]
+    server = ServerThread(port=0)
+    kit_url = server.url("localhost")
+    server.app = create_app(
+        {
+            **config,
+            "ONBOARDING_PUBLIC_BASE_URL": kit_url,
+            "ONBOARDING_WISE_REDIRECT_URI": settings.wise_redirect_uri,
+            "ONBOARDING_WISE_API_URL": stack.emulator_url,
+            "ONBOARDING_WISE_AUTHORIZE_URL": f"{stack.emulator_url}/oauth/authorize/",
+            "ONBOARDING_WISE_CLIENT_SECRET": settings.wise_client_secret,
+            "ONBOARDING_WISE_READ_TIMEOUT": "0.3",
+        }
+    )
+    server.start()
+    yield KitApi(kit_url)
+    server.stop()
+
+
+def test_wise_timeout_during_the_exchange_fails_as_unavailable(
+    slow_wise_kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(slow_wise_kit)
+    params = consent(wise, stack, launched)
+    wise.add_fault("POST", "/oauth/token", status=None, delay_seconds=1.0)
+    response = slow_wise_kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
+    assert slow_wise_kit.get_link("c-123")["status"] == "not_linked"

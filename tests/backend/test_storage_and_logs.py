@@ -1,0 +1,88 @@
+"""Secrets at rest and in logs: tokens are ciphertext, and no secret reaches any log line."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from backend.crypto import TokenCipher
+from sample_app.demo import Stack
+from sample_app.wise_emulator import EmulatorControl
+from tests.support.factories import API_KEY
+from tests.support.kit import KitApi
+
+CLIENT_ID = "acme-bank-demo"
+
+
+def link_journey(kit: KitApi, wise: EmulatorControl, stack: Stack) -> dict[str, str]:
+    """Run a full link and return every secret value it involved."""
+    created = kit.create_session()
+    launched = kit.launch(created["launch_url"], created["id"])
+    granted = wise.authorize(
+        CLIENT_ID, f"{stack.kit_url}/oauth/wise/callback", "ada@example.com", state=launched.state
+    )
+    params = {k: v[0] for k, v in parse_qs(urlsplit(granted["redirect_url"]).query).items()}
+    assert kit.callback(params, launched.cookies).status_code == 303
+    return {
+        "launch token": created["launch_url"].rsplit("/", 1)[1],
+        "state": launched.state,
+        "binding cookie": launched.cookie_value,
+        "code": params["code"],
+        "api key": API_KEY,
+        "client secret": stack.kit_app.extensions["onboarding.settings"].wise_client_secret,
+    }
+
+
+def stored_tokens(stack: Stack, database_url: str) -> tuple[str, str]:
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT access_token_ciphertext, refresh_token_ciphertext FROM wise_link")
+        ).one()
+    engine.dispose()
+    cipher: TokenCipher = stack.kit_app.extensions["onboarding.cipher"]
+    return cipher.decrypt(row[0]), cipher.decrypt(row[1])
+
+
+def test_tokens_are_not_stored_in_plain_text(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, database_url: str
+) -> None:
+    secrets = link_journey(kit, wise, stack)
+    access, refresh = stored_tokens(stack, database_url)
+    assert len(access) > 10
+    assert len(refresh) > 10
+    path = Path(database_url.removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    for value in (access, refresh, secrets["launch token"], secrets["state"], secrets["code"]):
+        assert value.encode() not in raw
+
+
+def test_no_secret_appears_in_any_log(
+    kit: KitApi,
+    wise: EmulatorControl,
+    stack: Stack,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        secrets = link_journey(kit, wise, stack)
+        # Failure paths log too: a replay, a bad key and an unknown launch token.
+        kit.callback({"state": secrets["state"], "code": secrets["code"]}, None)
+        kit.http.get(f"{stack.kit_url}/onboarding/launch/{secrets['launch token']}")
+    access, refresh = stored_tokens(stack, database_url)
+    secrets.update({"access token": access, "refresh token": refresh})
+    # Records from the main thread come from this test acting as browser and partner backend
+    # (its HTTP client logs full URLs at DEBUG); the servers log from their own threads.
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {r.exc_text or ''}"
+        for r in caplog.records
+        if r.threadName != "MainThread"
+    )
+    assert "GET /oauth/wise/callback" in logged  # the request log did run
+    assert "GET /onboarding/launch/<token>" in logged
+    for name, value in secrets.items():
+        assert value not in logged, f"{name} leaked into the logs"
