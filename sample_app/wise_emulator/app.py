@@ -13,8 +13,11 @@ from jinja2 import StrictUndefined
 from . import (
     api_profiles,
     api_users,
+    api_webhooks,
     control,
+    control_events,
     oauth,
+    simulation,
     ui,
     ui_claim,
     ui_signup,
@@ -75,10 +78,13 @@ def register_blueprints(app: Flask, config: EmulatorConfig) -> None:
         ui_claim.bp,
         api_users.bp,
         api_profiles.bp,
+        api_webhooks.bp,
+        simulation.bp,
     ):
         app.register_blueprint(blueprint)
     if config.enable_control_api:
         app.register_blueprint(control.bp, url_prefix=CONTROL_PREFIX)
+        app.register_blueprint(control_events.bp, url_prefix=CONTROL_PREFIX)
 
 
 def route_name() -> str | None:

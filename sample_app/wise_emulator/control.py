@@ -64,8 +64,7 @@ def handle_value_error(error: ValueError) -> Response:
 def reset() -> Response:
     """Forget everything and seed the demo users again (clients and signing key stay)."""
     state = emulator()
-    if state.webhooks is not None:
-        state.webhooks.cancel_pending()
+    state.webhooks.cancel_pending()
     state.store.reset()
     return jsonify({"reset": True})
 
@@ -302,9 +301,7 @@ def advance_clock() -> Response:
         raise bad_request("seconds must be a number")
     store = emulator().store
     store.advance_clock(float(seconds))
-    state = emulator()
-    if state.webhooks is not None:
-        state.webhooks.wake()
+    emulator().webhooks.wake()
     return get_clock()
 
 
@@ -322,6 +319,5 @@ def update_settings() -> Response:
     state = emulator()
     with state.store.lock:
         state.store.switches.update(body())
-    if state.webhooks is not None:
-        state.webhooks.wake()
+    state.webhooks.wake()
     return get_settings()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -10,9 +10,7 @@ from flask import current_app
 
 from .config import EmulatorConfig
 from .store import Store
-
-if TYPE_CHECKING:
-    from .webhooks import WebhookDispatcher
+from .webhooks import WebhookDispatcher
 
 EXTENSION_KEY = "wise_emulator"
 
@@ -34,7 +32,7 @@ class Emulator:
         self.config = config
         self.store = Store(config)
         self.signing_key = load_signing_key(config.webhook_private_key_pem)
-        self.webhooks: WebhookDispatcher | None = None
+        self.webhooks = WebhookDispatcher(self)
 
     def public_key_pem(self) -> str:
         """Return the PEM of the public key that verifies webhook signatures."""
@@ -48,8 +46,7 @@ class Emulator:
 
     def close(self) -> None:
         """Stop the background webhook sender, if it runs."""
-        if self.webhooks is not None:
-            self.webhooks.stop()
+        self.webhooks.stop()
 
 
 def emulator() -> Emulator:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+from werkzeug.wrappers import Request
 
 from sample_app.serving import ServerThread
 from sample_app.wise_emulator import (
@@ -144,3 +146,40 @@ def wait_until(
 def form_fields(html: str) -> dict[str, str]:
     """Return the name/value pairs of hidden inputs in a page."""
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+class Receiver:
+    """A tiny webhook receiver: records each request and answers with scripted statuses."""
+
+    def __init__(self, statuses: list[int] | None = None, delay_seconds: float = 0.0) -> None:
+        self.statuses = list(statuses or [])
+        self.delay_seconds = delay_seconds
+        self.received: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        """Record the request and answer with the next scripted status (200 when none left)."""
+        incoming = Request(environ)
+        record = {
+            "path": incoming.path,
+            "body": incoming.get_data(),
+            "headers": dict(incoming.headers),
+            "at": time.monotonic(),
+        }
+        with self._lock:
+            self.received.append(record)
+            status = self.statuses.pop(0) if self.statuses else 200
+            delay = self.delay_seconds
+            self.delay_seconds = 0.0  # only the first answer is slow
+        if delay:
+            time.sleep(delay)
+        start_response(f"{status} Scripted", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    """A running webhook receiver; yields it and its URL."""
+    target = Receiver()
+    with ServerThread(target) as server:
+        yield target, f"http://127.0.0.1:{server.port}/wise/webhooks"
