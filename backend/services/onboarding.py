@@ -60,6 +60,7 @@ from backend.wise.client import safe_error_code
 INTERRUPTED_AFTER = timedelta(minutes=5)
 
 S = OnboardingSession
+USED = "This sign-in link has already been used. Please start again from the app."
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,10 @@ def _claim_state(
     row = db.exec(select(S).where(col(S.state_hash) == state_hash)).first()
     if row is None:
         raise CallbackRejected("This sign-in reference is not known. Please start again.")
+    # A spent state is reported as such whatever the cookie: after a finished return the
+    # browser no longer holds its binding cookie, and "different browser" would mislead.
+    if row.state_consumed_at is not None:
+        raise CallbackRejected(USED)
     if not plausible_secret(binding) or not hmac.compare_digest(
         row.binding_hash or "", hash_secret(binding or "")
     ):
@@ -272,7 +277,7 @@ def _claim_state(
     row = _settle_if_stale(db=db, row=row, now=now)
     if row.status == SessionStatus.EXPIRED and row.state_consumed_at is None:
         return row
-    raise CallbackRejected("This sign-in link has already been used. Please start again.")
+    raise CallbackRejected(USED)
 
 
 def _link(

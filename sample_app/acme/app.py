@@ -138,7 +138,6 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
             problem = "We could not start connecting your Wise account. Please try again."
             html = render_template("account.html", customer=customer, link=link, problem=problem)
             return html, 502
-        session["pending_session"] = created["id"]
         return redirect(created["launch_url"], code=303)
 
     @app.get("/wise/return")
@@ -148,12 +147,15 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
         if customer is None:
             return redirect(url_for("index"))
         session_id = request.args.get("session_id", "")
-        if not session_id or session_id != session.get("pending_session"):
+        if not session_id:
             abort(400)
         try:
             onboarding = kit.get_session(session_id)
-        except (KitApiError, OSError):
+        except KitApiError as exc:
+            abort(404 if exc.status == 404 else 502)
+        except OSError:
             abort(502)
+        # Anyone can type a return URL; only a session of the logged-in customer is shown.
         if onboarding.get("customer_external_id") != customer.external_id:
             abort(403)
         status = str(onboarding["status"])

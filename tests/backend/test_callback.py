@@ -360,3 +360,14 @@ def test_wise_timeout_during_the_exchange_fails_as_unavailable(
     response = slow_wise_kit.callback(params, launched.cookies)
     assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
     assert slow_wise_kit.get_link("c-123")["status"] == "not_linked"
+
+
+def test_replay_without_the_spent_cookie_says_already_used(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    assert kit.callback(params, launched.cookies).status_code == 303
+    replay = kit.callback(params, None)
+    assert replay.status_code == 400
+    assert "already been used" in replay.text

@@ -1,0 +1,46 @@
+"""Acme Bank, the partner app the customer starts and ends in."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+PASSWORD = "acme-demo"
+
+
+class AcmeBank:
+    """Acme Bank's login, account and return pages."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+
+    def log_in(self, email: str, password: str = PASSWORD) -> AcmeBank:
+        """Log in and land on the account page."""
+        self.page.goto(self.base_url + "/")
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Log in").click()
+        expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/account"))
+        return self
+
+    def connect_wise(self) -> None:
+        """Press "Connect your Wise account"; the browser leaves for the kit, then Wise."""
+        self.page.get_by_role("button", name=re.compile("Connect")).click()
+
+    @property
+    def outcome(self) -> Locator:
+        """The outcome message on the return page."""
+        return self.page.get_by_test_id("outcome")
+
+    @property
+    def link_status(self) -> Locator:
+        """The Wise link status block."""
+        return self.page.get_by_test_id("link-status")
+
+    def expect_outcome(self, status: str, text: str | re.Pattern[str]) -> None:
+        """Wait for the return page to show ``status`` and ``text``."""
+        expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/wise/return"))
+        expect(self.outcome).to_have_attribute("data-status", status)
+        expect(self.outcome).to_contain_text(text)

@@ -1,0 +1,75 @@
+"""The Wise authorize pages, as served by the emulator."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+PASSWORD = "wise-demo"
+TWO_FACTOR_CODE = "111111"
+
+
+class WiseAuthorize:
+    """Log in or sign up, the ID document photo, 2FA and consent."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+
+    def expect_login(self) -> WiseAuthorize:
+        """Wait until the browser is on Wise's authorize page."""
+        expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/oauth/authorize"))
+        expect(self.page.get_by_role("button", name="Log in")).to_be_visible()
+        return self
+
+    def log_in(self, email: str, password: str = PASSWORD) -> WiseAuthorize:
+        """Log in with an existing Wise account."""
+        self.expect_login()
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Log in").click()
+        return self
+
+    def sign_up(
+        self,
+        *,
+        email: str,
+        first_name: str,
+        last_name: str,
+        date_of_birth: str,
+        password: str = PASSWORD,
+    ) -> WiseAuthorize:
+        """Create a new Wise account from the authorize page."""
+        self.expect_login()
+        self.page.get_by_role("link", name="Create a Wise account").click()
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_label("First name").fill(first_name)
+        self.page.get_by_label("Last name").fill(last_name)
+        self.page.get_by_label("Date of birth").fill(date_of_birth)
+        self.page.get_by_role("button", name="Sign up").click()
+        return self
+
+    def take_id_photo(self) -> WiseAuthorize:
+        """Photograph the ID document with the (fake) camera and continue."""
+        take = self.page.get_by_role("button", name="Take photo")
+        expect(take).to_be_enabled()
+        take.click()
+        expect(self.page.get_by_role("status")).to_contain_text(re.compile("photo", re.I))
+        self.page.get_by_role("button", name="Continue").click()
+        return self
+
+    def two_factor(self, code: str = TWO_FACTOR_CODE) -> WiseAuthorize:
+        """Enter the 2FA code (always 111111 in the sandbox)."""
+        self.page.get_by_label("Code").fill(code)
+        self.page.get_by_role("button", name="Continue").click()
+        return self
+
+    def allow(self) -> None:
+        """Consent to the partner's access."""
+        self.page.get_by_role("button", name="Allow").click()
+
+    def deny(self) -> None:
+        """Refuse the partner's access."""
+        self.page.get_by_role("button", name="Deny").click()

@@ -1,0 +1,109 @@
+"""The core journey in Chromium: Acme Bank → kit → Wise → kit → Acme Bank."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+from tests.journeys.conftest import JourneyStack
+from tests.journeys.pages import AcmeBank, KitPage, WiseAuthorize
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.journey
+
+
+def test_existing_wise_user_links_their_account(acme: AcmeBank, wise_page: WiseAuthorize) -> None:
+    acme.log_in("ada@example.com")
+    expect(acme.link_status).to_have_attribute("data-status", "not_linked")
+    acme.connect_wise()
+    wise_page.log_in("ada@example.com").two_factor().allow()
+    acme.expect_outcome("linked", "Your Wise account is connected.")
+    expect(acme.link_status).to_have_attribute("data-status", "linked")
+    expect(acme.link_status).to_contain_text("personal profile")
+
+
+def test_new_customer_signs_up_at_wise_with_an_id_photo(
+    acme: AcmeBank, wise_page: WiseAuthorize, journey_stack: JourneyStack
+) -> None:
+    email = f"lin+{uuid.uuid4().hex[:8]}@example.com"
+    acme.log_in("lin@example.com")
+    acme.connect_wise()
+    wise_page.sign_up(
+        email=email, first_name="Lin", last_name="Chen", date_of_birth="1992-07-15"
+    ).take_id_photo().two_factor().allow()
+    acme.expect_outcome("linked", "Your Wise account is connected.")
+    created = journey_stack.wise.get_user(email)
+    assert created is not None
+    assert created["id_document_bytes"] > 0
+    assert journey_stack.kit.get_link("c-lin")["profile_id"] == created["profiles"][0]["id"]
+
+
+def test_customer_who_denies_access_is_told_so(acme: AcmeBank, wise_page: WiseAuthorize) -> None:
+    acme.log_in("ada@example.com")
+    acme.connect_wise()
+    wise_page.log_in("ada@example.com").two_factor().deny()
+    acme.expect_outcome("declined", "You chose not to connect your Wise account.")
+    expect(acme.link_status).to_have_attribute("data-status", "not_linked")
+
+
+def test_date_of_birth_mismatch_is_not_linked(acme: AcmeBank, wise_page: WiseAuthorize) -> None:
+    acme.log_in("grace@example.com")
+    acme.connect_wise()
+    wise_page.log_in("grace@example.com").two_factor().allow()
+    acme.expect_outcome("failed", "do not match")
+    expect(acme.outcome).to_have_attribute("data-reason", "identity_mismatch")
+    expect(acme.link_status).to_have_attribute("data-status", "not_linked")
+
+
+def test_expired_launch_link_shows_a_friendly_page_and_a_way_back(
+    page: Page, acme: AcmeBank, kit_page: KitPage, journey_stack: JourneyStack
+) -> None:
+    acme.log_in("ada@example.com")
+    kit = journey_stack.kit
+    created = kit.create_session(
+        customer__external_id="c-ada",
+        return_url=f"{journey_stack.acme_url}/wise/return",
+        ttl_seconds=1,
+    )
+    # Poll the partner API until the one-second link has expired (no fixed sleep).
+    wait_until(
+        lambda: kit.get_session(created["id"])["status"],
+        lambda status: status == "expired",
+        what="the launch link to expire",
+    )
+    response = page.goto(created["launch_url"])
+    assert response is not None
+    assert response.status == 410
+    expect(kit_page.heading).to_have_text("This link is no longer valid")
+    kit_page.return_link.click()
+    acme.expect_outcome("expired", "The connection link expired.")
+
+
+def test_replayed_callback_url_is_refused(
+    page: Page,
+    acme: AcmeBank,
+    wise_page: WiseAuthorize,
+    kit_page: KitPage,
+    journey_stack: JourneyStack,
+) -> None:
+    callbacks: list[str] = []
+
+    def remember(request: Request) -> None:
+        if "/oauth/wise/callback" in request.url:
+            callbacks.append(request.url)
+
+    page.on("request", remember)
+    acme.log_in("ada@example.com")
+    acme.connect_wise()
+    wise_page.log_in("ada@example.com").two_factor().allow()
+    acme.expect_outcome("linked", "connected")
+    assert len(callbacks) == 1
+    response = page.goto(callbacks[0])
+    assert response is not None
+    assert response.status == 400
+    expect(kit_page.message).to_contain_text("already been used")
+    expect(page).not_to_have_url(re.compile("/wise/return"))
+    assert journey_stack.wise.counters()["token_requests"]["authorization_code"] == 1
