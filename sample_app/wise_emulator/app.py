@@ -11,8 +11,10 @@ from flask import Flask, Response, request
 from jinja2 import StrictUndefined
 
 from . import (
+    api_onboarding,
     api_profiles,
     api_users,
+    api_users_onboarding,
     api_webhooks,
     control,
     control_events,
@@ -77,7 +79,9 @@ def register_blueprints(app: Flask, config: EmulatorConfig) -> None:
         ui_signup.bp,
         ui_claim.bp,
         api_users.bp,
+        api_users_onboarding.bp,
         api_profiles.bp,
+        api_onboarding.bp,
         api_webhooks.bp,
         simulation.bp,
     ):

@@ -183,3 +183,41 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     target = Receiver()
     with ServerThread(target) as server:
         yield target, f"http://127.0.0.1:{server.port}/wise/webhooks"
+
+
+REGISTRATION_CODE = "a" * 8 + "-registration-code-of-40-chars-x"
+
+
+def register_user(client: FlaskClient, email: str, code: str = REGISTRATION_CODE) -> dict[str, Any]:
+    """Create an unclaimed account with a registration code; return the registration-code tokens."""
+    headers = bearer(app_token(client))
+    created = client.post(
+        "/v1/user/signup/registration_code",
+        json={"email": email, "registrationCode": code, "language": "EN"},
+        headers=headers,
+    )
+    assert created.status_code == 200, created.json
+    tokens = post_token(
+        client,
+        grant_type="registration_code",
+        email=email,
+        registration_code=code,
+        client_id=CLIENT_ID,
+    )
+    assert tokens.status_code == 200, tokens.json
+    return {**tokens.json, "user_id": created.json["id"]}  # type: ignore[dict-item, index]
+
+
+PERSONAL_BODY: dict[str, Any] = {
+    "firstName": "Mary",
+    "lastName": "Somerville",
+    "dateOfBirth": "1980-12-26",
+    "nationality": "gbr",
+    "address": {
+        "addressFirstLine": "1 Burntisland Road",
+        "city": "Edinburgh",
+        "countryIso3Code": "GBR",
+        "postCode": "EH1 1AA",
+    },
+    "contactDetails": {"email": "mary@example.com", "phoneNumber": "+447700900123"},
+}

@@ -1,0 +1,191 @@
+"""Claiming a partner-created account through the authorize pages, and claim-code expiry."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask.testing import FlaskClient
+
+from .conftest import (
+    CLIENT_ID,
+    PERSONAL_BODY,
+    REDIRECT_URI,
+    REGISTRATION_CODE,
+    bearer,
+    post_token,
+    query_of,
+    register_user,
+)
+
+
+def claim_code(client: FlaskClient, access_token: str) -> str:
+    """Ask for a claim_account_code."""
+    response = client.post(
+        "/v1/user/claim-account",
+        json={"registrationCode": REGISTRATION_CODE},
+        headers=bearer(access_token),
+    )
+    assert response.status_code == 200
+    return str(response.json["claimAccountCode"])  # type: ignore[index]
+
+
+def start_claim(client: FlaskClient, code: str, state: str = "claim-state") -> object:
+    """Open the authorize page with a claim code."""
+    query = urlencode(
+        {
+            "client_id": CLIENT_ID,
+            "redirect_uri": REDIRECT_URI,
+            "state": state,
+            "claim_account_code": code,
+        }
+    )
+    return client.get(f"/oauth/authorize/?{query}")
+
+
+def test_claim_sets_password_reviews_edits_and_links(client: FlaskClient) -> None:
+    tokens = register_user(client, "mary@example.com")
+    client.post(
+        "/v2/profiles/personal-profile", json=PERSONAL_BODY, headers=bearer(tokens["access_token"])
+    )
+    code = claim_code(client, tokens["access_token"])
+    started = start_claim(client, code)
+    assert started.headers["Location"].endswith("/oauth/authorize/claim/password")  # type: ignore[attr-defined]
+    page = client.get("/oauth/authorize/claim/password").get_data(as_text=True)
+    assert "mary@example.com" in page
+    assert '<label for="password">Create password</label>' in page
+    mismatch = client.post(
+        "/oauth/authorize/claim/password", data={"password": "longenough1", "confirm": "other"}
+    )
+    assert mismatch.status_code == 400
+    set_password = client.post(
+        "/oauth/authorize/claim/password",
+        data={"password": "longenough1", "confirm": "longenough1"},
+    )
+    assert set_password.headers["Location"].endswith("/oauth/authorize/2fa")
+    # Once the customer holds a password, the registration code no longer gives tokens.
+    reclaimed = post_token(
+        client,
+        grant_type="registration_code",
+        email="mary@example.com",
+        registration_code=REGISTRATION_CODE,
+        client_id=CLIENT_ID,
+    )
+    assert reclaimed.status_code == 401
+    assert reclaimed.json == {
+        "error": "invalid_grant",
+        "error_description": "Invalid user credentials.",
+    }
+    after_code = client.post("/oauth/authorize/2fa", data={"code": "111111"})
+    assert after_code.headers["Location"].endswith("/oauth/authorize/claim/review")
+    review = client.get("/oauth/authorize/claim/review").get_data(as_text=True)
+    for shown in ("Mary", "Somerville", "1980-12-26", "1 Burntisland Road", "EH1 1AA"):
+        assert f'value="{shown}"' in review
+    assert "<legend>Personal details</legend>" in review
+    profile_id = client.get("/__emulator/users/mary@example.com").json["profiles"][0]["id"]  # type: ignore[index]
+    form = {
+        f"p{profile_id}-first_name": "Mary",
+        f"p{profile_id}-last_name": "Somerville",
+        f"p{profile_id}-date_of_birth": "1980-12-27",
+        f"p{profile_id}-address_first_line": "2 Burntisland Road",
+        f"p{profile_id}-city": "Edinburgh",
+        f"p{profile_id}-post_code": "EH1 1AA",
+        f"p{profile_id}-country": "GBR",
+    }
+    bad = client.post(
+        "/oauth/authorize/claim/review", data={**form, f"p{profile_id}-date_of_birth": "2999-01-01"}
+    )
+    assert bad.status_code == 400
+    reviewed = client.post("/oauth/authorize/claim/review", data=form)
+    assert reviewed.headers["Location"].endswith("/oauth/authorize/consent")
+    allowed = client.post("/oauth/authorize/consent", data={"decision": "allow"})
+    query = query_of(allowed.headers["Location"])
+    assert query["state"] == ["claim-state"]
+    assert query["profileId"] == [str(profile_id)]
+    linked = post_token(
+        client,
+        grant_type="authorization_code",
+        code=query["code"][0],
+        client_id=CLIENT_ID,
+        redirect_uri=REDIRECT_URI,
+    ).json
+    profile = client.get(f"/v2/profiles/{profile_id}", headers=bearer(linked["access_token"])).json  # type: ignore[index]
+    assert profile["dateOfBirth"] == "1980-12-27"  # type: ignore[index]
+    assert profile["address"]["addressFirstLine"] == "2 Burntisland Road"  # type: ignore[index]
+    user = client.get("/__emulator/users/mary@example.com").json
+    assert user["claimed"] is True  # type: ignore[index]
+    assert len(user["profiles"]) == 1  # type: ignore[index]
+
+
+def test_claim_review_shows_business_directors_and_owners(client: FlaskClient) -> None:
+    tokens = register_user(client, "biz@example.com")
+    headers = bearer(tokens["access_token"])
+    business = client.post(
+        "/v3/profiles/business-profile",
+        json={"businessName": "Difference Engines Ltd", "registrationNumber": "SC123456"},
+        headers=headers,
+    ).json
+    client.post(
+        f"/v1/profiles/{business['id']}/directors",  # type: ignore[index]
+        json=[{"firstName": "Charles", "lastName": "Babbage", "dateOfBirth": "1971-12-26"}],
+        headers=headers,
+    )
+    client.post(
+        f"/v1/profiles/{business['id']}/ubos",  # type: ignore[index]
+        json=[{"name": "Georgiana Whitmore", "ownershipPercentage": 60}],
+        headers=headers,
+    )
+    start_claim(client, claim_code(client, tokens["access_token"]))
+    client.post(
+        "/oauth/authorize/claim/password",
+        data={"password": "longenough1", "confirm": "longenough1"},
+    )
+    client.post("/oauth/authorize/2fa", data={"code": "111111"})
+    review = client.get("/oauth/authorize/claim/review").get_data(as_text=True)
+    for shown in (
+        "Difference Engines Ltd",
+        "SC123456",
+        "Charles",
+        "Babbage",
+        "Georgiana Whitmore",
+        "60",
+    ):
+        assert f'value="{shown}"' in review
+    for legend in ("Business details", "Director 1", "Owner 1"):
+        assert f"<legend>{legend}</legend>" in review
+
+
+def test_claim_without_profiles_asks_for_personal_details(client: FlaskClient) -> None:
+    tokens = register_user(client, "bare@example.com")
+    start_claim(client, claim_code(client, tokens["access_token"]))
+    client.post(
+        "/oauth/authorize/claim/password",
+        data={"password": "longenough1", "confirm": "longenough1"},
+    )
+    client.post("/oauth/authorize/2fa", data={"code": "111111"})
+    reviewed = client.post(
+        "/oauth/authorize/claim/review",
+        data={"new-first_name": "Bea", "new-last_name": "Re", "new-date_of_birth": "1999-09-09"},
+    )
+    assert reviewed.headers["Location"].endswith("/consent")
+    profiles = client.get("/__emulator/users/bare@example.com").json["profiles"]  # type: ignore[index]
+    assert [(p["type"], p["dateOfBirth"]) for p in profiles] == [("PERSONAL", "1999-09-09")]
+
+
+def test_claim_code_expires_after_five_minutes(client: FlaskClient) -> None:
+    tokens = register_user(client, "late@example.com")
+    code = claim_code(client, tokens["access_token"])
+    client.post("/__emulator/clock/advance", json={"seconds": 5 * 60 + 1})
+    expired = start_claim(client, code)
+    assert expired.status_code == 400  # type: ignore[attr-defined]
+    assert "Location" not in expired.headers  # type: ignore[attr-defined]
+    assert "This link has expired" in expired.get_data(as_text=True)  # type: ignore[attr-defined]
+
+
+def test_claim_code_expiry_through_the_control_api_and_single_use(client: FlaskClient) -> None:
+    tokens = register_user(client, "used@example.com")
+    first = claim_code(client, tokens["access_token"])
+    assert start_claim(client, first).status_code == 302  # type: ignore[attr-defined]
+    assert start_claim(client, first).status_code == 400  # type: ignore[attr-defined]
+    second = claim_code(client, tokens["access_token"])
+    assert client.post("/__emulator/claim-codes/expire").json == {"expired": 1}
+    assert start_claim(client, second).status_code == 400  # type: ignore[attr-defined]
