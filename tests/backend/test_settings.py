@@ -118,3 +118,20 @@ def test_defaults_match_the_documented_table() -> None:
     assert settings.session_ttl_seconds == 600
     assert settings.session_max_ttl_seconds == 1800
     assert not settings.secure_cookies
+
+
+def test_env_example_documents_every_setting() -> None:
+    """Every ONBOARDING_* name the code reads appears in .env.example, and nothing stale."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = "\n".join(p.read_text() for p in (root / "backend").rglob("*.py"))
+    read = set(re.findall(r'"(ONBOARDING_[A-Z0-9_]+)"', code))
+    documented = set(
+        re.findall(r"^#?\s*(ONBOARDING_[A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M)
+    )
+    assert read - documented == set(), "settings missing from .env.example"
+    assert documented - read == set(), ".env.example lists settings the code does not read"
+    readme = (root / "README.md").read_text()
+    assert {name for name in read if name not in readme} == set(), "settings missing from README"
