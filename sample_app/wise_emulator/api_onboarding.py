@@ -22,7 +22,14 @@ from .views import director_json, profile_v2, ubo_json
 bp = Blueprint("wise_onboarding", __name__)
 
 MAX_NAME = 30
-ADDRESS_KEYS = ("addressFirstLine", "city", "countryIso3Code", "postCode", "stateCode")
+ADDRESS_KEYS = (
+    "addressFirstLine",
+    "city",
+    "countryIso2Code",
+    "countryIso3Code",
+    "postCode",
+    "stateCode",
+)
 
 
 class Checker:

@@ -207,14 +207,18 @@ class WebhookDispatcher:
         error: str | None = None
         started = time.monotonic()
         try:
-            with requests.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=SUCCESS_WITHIN_SECONDS,
-                allow_redirects=False,
-            ) as response:
-                status = response.status_code
+            with requests.Session() as http:
+                # Straight to the target: proxy variables of the host running the emulator are
+                # not part of Wise's behaviour, and the usual targets are on loopback.
+                http.trust_env = False
+                with http.post(
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=SUCCESS_WITHIN_SECONDS,
+                    allow_redirects=False,
+                ) as response:
+                    status = response.status_code
         except requests.RequestException as exc:
             error = type(exc).__name__
         duration = time.monotonic() - started

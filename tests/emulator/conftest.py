@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -34,11 +36,18 @@ TEST_CLIENT = RegisteredClient(
 )
 
 
+# One signing key for the whole run: making an RSA key per test app would dominate the run time.
+SIGNING_KEY_PEM = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+)
+
+
 def make_config(**overrides: Any) -> EmulatorConfig:
     """Return a config with the test client; webhooks wait for a flush unless told otherwise."""
     values: dict[str, Any] = {
         "clients": [TEST_CLIENT],
         "deliver_webhooks_automatically": False,
+        "webhook_private_key_pem": SIGNING_KEY_PEM,
     }
     values.update(overrides)
     return EmulatorConfig(**values)

@@ -151,3 +151,79 @@ def test_sign_up_with_the_camera(
         f"{live}/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10
     ).json()
     assert me["details"]["dateOfBirth"] == "1991-12-18"
+
+
+def test_claim_a_pre_filled_business_account(
+    page: Page, authorize_url: str, live: str, callback_url: str
+) -> None:
+    auth = (CLIENT_ID, CLIENT_SECRET)
+    app_token = requests.post(
+        f"{live}/oauth/token", data={"grant_type": "client_credentials"}, auth=auth, timeout=10
+    ).json()["access_token"]
+    code = "r" * 40
+    requests.post(
+        f"{live}/v1/user/signup/registration_code",
+        json={"email": "ida@example.com", "registrationCode": code},
+        headers={"Authorization": f"Bearer {app_token}"},
+        timeout=10,
+    ).raise_for_status()
+    user_token = requests.post(
+        f"{live}/oauth/token",
+        data={
+            "grant_type": "registration_code",
+            "email": "ida@example.com",
+            "registration_code": code,
+            "client_id": CLIENT_ID,
+        },
+        auth=auth,
+        timeout=10,
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {user_token}"}
+    business = requests.post(
+        f"{live}/v3/profiles/business-profile",
+        json={"businessName": "Rhodes Optics Ltd", "registrationNumber": "NI000123"},
+        headers=headers,
+        timeout=10,
+    ).json()
+    requests.post(
+        f"{live}/v1/profiles/{business['id']}/directors",
+        json=[{"firstName": "Idaa", "lastName": "Rhodes", "dateOfBirth": "1980-05-15"}],
+        headers=headers,
+        timeout=10,
+    ).raise_for_status()
+    claim = requests.post(
+        f"{live}/v1/user/claim-account",
+        json={"registrationCode": code},
+        headers=headers,
+        timeout=10,
+    ).json()["claimAccountCode"]
+
+    page.goto(f"{authorize_url}&{urlencode({'claim_account_code': claim})}")
+    page.get_by_label("Create password").fill("a-good-password")
+    page.get_by_label("Confirm password").fill("a-good-password")
+    page.get_by_role("button", name="Set password").click()
+    page.get_by_label("Code").fill("111111")
+    page.get_by_role("button", name="Continue").click()
+    details = page.get_by_role("group", name="Business details")
+    expect(details.get_by_label("Business name")).to_have_value("Rhodes Optics Ltd")
+    director = page.get_by_role("group", name="Director 1")
+    expect(director.get_by_label("First name")).to_have_value("Idaa")
+    director.get_by_label("First name").fill("Ida")
+    page.get_by_role("button", name="Confirm details").click()
+    # The partner sent no address: the customer must give what is missing before going on.
+    expect(page.get_by_role("heading", name="Check your details")).to_be_visible()
+    assert details.get_by_label("Address").evaluate("input => input.validity.valueMissing")
+    details.get_by_label("Address").fill("1 Lab Lane")
+    details.get_by_label("City").fill("Belfast")
+    details.get_by_label("Postcode").fill("BT1 1AA")
+    details.get_by_label("Country code").fill("gbr")
+    page.get_by_role("button", name="Confirm details").click()
+    page.get_by_role("button", name="Allow").click()
+    expect(page.get_by_role("heading", name="Back at the partner")).to_be_visible()
+    assert parse_qs(urlsplit(page.url).query)["profileId"] == [str(business["id"])]
+    user = EmulatorControl(live).get_user("ida@example.com")
+    assert user is not None
+    assert user["claimed"] is True
+    [profile] = user["profiles"]
+    assert [d["firstName"] for d in profile["directors"]] == ["Ida"]
+    assert profile["address"]["city"] == "Belfast"
