@@ -100,6 +100,8 @@ class Switches:
     reject_webhook_query_string: bool = True
     webhook_retry_base_seconds: float = 60.0
     deliver_webhooks_automatically: bool = True
+    # Wise counts a delivery as failed unless a 2xx arrives within 5 seconds; tests compress it.
+    webhook_success_within_seconds: float = 5.0
 
     def update(self, values: dict[str, Any]) -> None:
         """Set the named switches, refusing unknown names and values of the wrong type."""
@@ -131,6 +133,8 @@ class EmulatorConfig:
     webhook_private_key_pem: bytes | None = None
     # Wise retries after 1, 2, 4 ... minutes, then daily; tests compress the minute.
     webhook_retry_base_seconds: float = 60.0
+    # Wise's delivery window: a 2xx must arrive within this many seconds.
+    webhook_success_within_seconds: float = 5.0
     # When False, deliveries wait for `POST /__emulator/webhooks/flush`.
     deliver_webhooks_automatically: bool = True
     refresh_token_rotation: bool = False
@@ -158,5 +162,6 @@ class EmulatorConfig:
             ungranted_profile_status=self.ungranted_profile_status,
             reject_webhook_query_string=self.reject_webhook_query_string,
             webhook_retry_base_seconds=self.webhook_retry_base_seconds,
+            webhook_success_within_seconds=self.webhook_success_within_seconds,
             deliver_webhooks_automatically=self.deliver_webhooks_automatically,
         )

@@ -1,0 +1,1 @@
+"""Benchmarks: each compares two things measured side by side in one run and reports a ratio."""
