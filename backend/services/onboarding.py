@@ -257,9 +257,9 @@ def _claim_state(
         )
         db.commit()
         if won:
-            claimed = db.exec(select(S).where(col(S.state_hash) == state_hash)).one()
-            db.refresh(claimed)
-            return claimed
+            # Nothing was loaded into this request's session before the claim, so this read
+            # is fresh; no refresh needed.
+            return db.exec(select(S).where(col(S.state_hash) == state_hash)).one()
     row = db.exec(select(S).where(col(S.state_hash) == state_hash)).first()
     if row is None:
         raise CallbackRejected("This sign-in reference is not known. Please start again.")
