@@ -19,7 +19,8 @@ def conditions(source: Source, if_node: tree_sitter.Node) -> list[tree_sitter.No
     """The condition nodes of an if (several for Swift's ``if a, b``; flat for Dart)."""
     if source.suffix == ".dart":
         # Dart's grammar lays the condition out as siblings between "(" and ")".
-        found, inside = [], False
+        found: list[tree_sitter.Node] = []
+        inside = False
         for child in if_node.children:
             if child.type == "(" and not inside:
                 inside = True

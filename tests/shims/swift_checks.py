@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tree_sitter
 
-from tests.shims.syntax import Source, walk
+from tests.shims.syntax import Source, field, walk
 
 FACTORY = "makeConfiguration"
 
@@ -18,7 +18,8 @@ def _arguments(src: Source, call: tree_sitter.Node) -> list[tuple[str, tree_sitt
     suffix = call.children[-1]
     found = []
     for argument in walk(suffix):
-        if argument.type == "value_argument" and argument.parent.parent == suffix:
+        grand_parent = argument.parent.parent if argument.parent else None
+        if argument.type == "value_argument" and grand_parent == suffix:
             label = argument.child_by_field_name("name")
             value = argument.child_by_field_name("value")
             if value is not None:
@@ -48,10 +49,9 @@ def preparation_problems(src: Source, scope: tree_sitter.Node, name: str, before
     """Problems unless ``name`` is a new WKWebViewConfiguration, declared in ``scope``, with
     inline playback and no user action required, both set before byte ``before``."""
     values = [
-        src.text(node.child_by_field_name("value"))
+        src.text(field(node, "value"))
         for node in walk(scope)
-        if node.type == "property_declaration"
-        and src.text(node.child_by_field_name("name")) == name
+        if node.type == "property_declaration" and src.text(field(node, "name")) == name
     ]
     if values != ["WKWebViewConfiguration()"]:
         return [f"{src.path}: {name} is not a WKWebViewConfiguration() declared here"]
@@ -102,7 +102,7 @@ def factory_problems(src: Source) -> list[str]:
     functions = [
         n
         for n in walk(src.root)
-        if n.type == "function_declaration" and src.text(n.child_by_field_name("name")) == FACTORY
+        if n.type == "function_declaration" and src.text(field(n, "name")) == FACTORY
     ]
     if len(functions) != 1:
         return [f"{src.path}: expected one {FACTORY}()"]
@@ -120,9 +120,7 @@ def late_assignment_problems(src: Source) -> list[str]:
         if target is None:
             continue
         suffixes = [
-            src.text(n.child_by_field_name("suffix"))
-            for n in walk(target)
-            if n.type == "navigation_suffix"
+            src.text(field(n, "suffix")) for n in walk(target) if n.type == "navigation_suffix"
         ]
         if "configuration" in suffixes:
             problems.append(f"{src.where(node)}: {src.text(node)}")

@@ -88,6 +88,18 @@ def parse_file(path: Path) -> Source:
     return parse_bytes(path.read_bytes(), path.suffix, path)
 
 
+def field(node: tree_sitter.Node, name: str) -> tree_sitter.Node:
+    """The child in field ``name``; fails the test when the grammar gave none."""
+    child = node.child_by_field_name(name)
+    assert child is not None, f"{node.type} has no {name}"
+    return child
+
+
+def parent_type(node: tree_sitter.Node) -> str:
+    """The type of the parent node, or "" at the root."""
+    return node.parent.type if node.parent is not None else ""
+
+
 def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
     """Every node under ``node``, depth first, ``node`` included."""
     yield node
@@ -135,7 +147,7 @@ def strings_in(source: Source, node: tree_sitter.Node) -> list[str]:
     found = []
     for inner in walk(node):
         # TypeScript's grammar also calls the type keyword in `string[]` a "string".
-        if inner.type in STRING_TYPES[source.suffix] and inner.parent.type != "predefined_type":
+        if inner.type in STRING_TYPES[source.suffix] and parent_type(inner) != "predefined_type":
             found.append(decode_string(source, inner))
     return found
 

@@ -117,8 +117,10 @@ def test_missing_file_names_the_file(tmp_path: Path) -> None:
 
 
 def test_defaults_follow_the_issue() -> None:
-    raw = {"app": {"name": "Acme", "ios_bundle_id": "com.acme.app", "android_package": "a.b"}}
-    raw["web"] = {"return_urls": ["acme://done"]}
+    raw: dict[str, Any] = {
+        "app": {"name": "Acme", "ios_bundle_id": "com.acme.app", "android_package": "a.b"},
+        "web": {"return_urls": ["acme://done"]},
+    }
     config = parse_config(raw)
     assert config.trusted_origins == ("https://wise.com", "https://wise-sandbox.com")
     assert (config.camera, config.microphone, config.file_upload) == (True, False, True)

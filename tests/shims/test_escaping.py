@@ -94,7 +94,7 @@ def test_code_filters_refuse_what_they_cannot_write() -> None:
 
 
 def _outputs(template: nodes.Template) -> list[nodes.Expr]:
-    found = []
+    found: list[nodes.Expr] = []
     for output in template.find_all(nodes.Output):
         found.extend(n for n in output.nodes if not isinstance(n, nodes.TemplateData))
     return found

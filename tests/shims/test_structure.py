@@ -18,8 +18,10 @@ from tests.shims.swift_checks import (
 from tests.shims.syntax import (
     IF_TYPES,
     Source,
+    field,
     find_declaration,
     identifiers,
+    parent_type,
     parse_file,
     strings_in,
     walk,
@@ -115,7 +117,9 @@ def test_decisions_never_use_prefix_or_substring_tests(
         c for n in walk(src.root) if n.type in IF_TYPES[src.suffix] for c in conditions(src, n)
     ]
     scopes += [
-        n.parent for n in identifiers(src, "isTrustedOrigin") if n.parent.type in _DEFINITION_TYPES
+        n.parent
+        for n in identifiers(src, "isTrustedOrigin")
+        if n.parent is not None and n.parent.type in _DEFINITION_TYPES
     ]
     for scope in scopes:
         used = {src.text(n) for n in walk(scope)} & PREFIX_MATCHERS
@@ -159,11 +163,13 @@ def test_is_trusted_origin_is_set_membership(render_dir: Path, config: str) -> N
     for relative, (expected,) in cases.items():
         src = source(render_dir, config, relative)
         names = identifiers(src, "isTrustedOrigin")
-        definitions = [n for n in names if n.parent.type in _DEFINITION_TYPES]
+        definitions = [n.parent for n in names if parent_type(n) in _DEFINITION_TYPES]
         assert len(definitions) == 1, f"{relative}: one isTrustedOrigin definition"
-        body = definitions[0].parent
+        body = definitions[0]
+        assert body is not None
         if body.type == "function_signature":  # Dart keeps the body beside the signature
             body = body.next_named_sibling
+            assert body is not None
         tests = {src.text(n) for n in walk(body) if n.type in membership}
         tests |= {_dart_chain(src, n) for n in walk(body) if n.type == "identifier"}
         assert any(expected in test for test in tests), f"{relative}: {sorted(tests)}"
@@ -200,8 +206,7 @@ def _jsx_attributes(src: Source) -> dict[str, str | None]:
     [webview] = [
         n
         for n in walk(src.root)
-        if n.type == "jsx_self_closing_element"
-        and src.text(n.child_by_field_name("name")) == "WebView"
+        if n.type == "jsx_self_closing_element" and src.text(field(n, "name")) == "WebView"
     ]
     found: dict[str, str | None] = {}
     for attribute in webview.children_by_field_name("attribute"):
