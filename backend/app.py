@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, request
 from jinja2 import StrictUndefined
 from sqlalchemy.exc import DBAPIError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import extensions
 from backend.errors import ServiceUnavailable, register_errorhandlers, render_error
@@ -56,6 +57,12 @@ def configure_app(app: Flask, settings: Settings) -> None:
     )
     # A template that references a missing value fails loudly instead of rendering blank.
     app.jinja_env.undefined = StrictUndefined
+    if settings.trusted_proxy_count:
+        # Only X-Forwarded-For is trusted (for per-client rate limits); absolute URLs still come
+        # from ONBOARDING_PUBLIC_BASE_URL, never from forwarded host or scheme headers.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxy_count, x_proto=0, x_host=0
+        )
 
 
 def register_extensions(app: Flask, settings: Settings, clock: Any) -> None:
@@ -65,9 +72,9 @@ def register_extensions(app: Flask, settings: Settings, clock: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
-    from backend.blueprints import health, journey, links_api, sessions_api
+    from backend.blueprints import camera_check, health, journey, links_api, sessions_api
 
-    for blueprint in (health.bp, sessions_api.bp, links_api.bp, journey.bp):
+    for blueprint in (health.bp, sessions_api.bp, links_api.bp, journey.bp, camera_check.bp):
         app.register_blueprint(blueprint)
 
 

@@ -13,6 +13,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "serve": "backend.commands.serve:serve",
     "db": "backend.commands.db:db",
     "sessions": "backend.commands.sessions:sessions",
+    "camera-reports": "backend.commands.camera_reports:camera_reports",
     "demo": "sample_app.demo:demo_command",
     "emulator": "sample_app.wise_emulator.cli:emulator",
     "shims": "webview_shims.cli:shims",

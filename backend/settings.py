@@ -32,6 +32,8 @@ DEFAULTS: dict[str, str] = {
     "ONBOARDING_WISE_CONNECT_TIMEOUT": "5",
     "ONBOARDING_WISE_READ_TIMEOUT": "15",
     "ONBOARDING_LOG_LEVEL": "INFO",
+    "ONBOARDING_CAMERA_CHECK_RATE_LIMIT": "30",
+    "ONBOARDING_TRUSTED_PROXY_COUNT": "0",
 }
 
 
@@ -61,6 +63,8 @@ class Settings:
     wise_connect_timeout: float
     wise_read_timeout: float
     log_level: str
+    camera_check_rate_limit: int
+    trusted_proxy_count: int
     # Names of secrets generated for this process because they were not set (development only).
     generated: tuple[str, ...] = field(default=())
 
@@ -138,6 +142,8 @@ def load_settings(environ: Mapping[str, Any]) -> Settings:
         wise_connect_timeout=_float(raw, "ONBOARDING_WISE_CONNECT_TIMEOUT", 0.1, 5.0),
         wise_read_timeout=_float(raw, "ONBOARDING_WISE_READ_TIMEOUT", 0.1, 15.0),
         log_level=raw["ONBOARDING_LOG_LEVEL"].strip().upper(),
+        camera_check_rate_limit=_int(raw, "ONBOARDING_CAMERA_CHECK_RATE_LIMIT", 1, 10000),
+        trusted_proxy_count=_int(raw, "ONBOARDING_TRUSTED_PROXY_COUNT", 0, 5),
         generated=tuple(generated),
     )
     _validate(settings)

@@ -3,6 +3,11 @@
 Importing this package registers every table on ``SQLModel.metadata`` (Alembic relies on it).
 """
 
+from backend.models.camera_check import (
+    CameraCheckCreate,
+    CameraCheckReport,
+    RateLimitWindow,
+)
 from backend.models.link import LinkStatus, WiseLink, WiseLinkPublic
 from backend.models.session import (
     CustomerCreate,
@@ -15,6 +20,8 @@ from backend.models.session import (
 )
 
 __all__ = [
+    "CameraCheckCreate",
+    "CameraCheckReport",
     "CustomerCreate",
     "FailureReason",
     "LinkStatus",
@@ -22,6 +29,7 @@ __all__ = [
     "OnboardingSessionCreate",
     "OnboardingSessionCreated",
     "OnboardingSessionPublic",
+    "RateLimitWindow",
     "SessionStatus",
     "WiseLink",
     "WiseLinkPublic",

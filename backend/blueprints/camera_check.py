@@ -1,0 +1,64 @@
+"""The camera-check page for real devices, and the endpoint that receives its reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from backend import extensions
+from backend.api import json_response, parse_body
+from backend.db import get_session
+from backend.errors import OnboardingError
+from backend.models import CameraCheckCreate
+from backend.services import camera_checks, rate_limit
+from webview_shims.camera_check import page_headers, page_html
+
+bp = Blueprint("camera_check", __name__)
+
+# A report is a few KB of JSON; anything larger is not one (and images never are welcome).
+MAX_REPORT_BYTES = 16 * 1024
+WINDOW_SECONDS = 3600
+
+
+class RateLimited(OnboardingError):
+    status = 429
+    error = "rate_limited"
+    description = "Too many camera-check reports from this client; try again later."
+
+
+class ReportTooLarge(OnboardingError):
+    status = 413
+    error = "payload_too_large"
+    description = f"A camera-check report is at most {MAX_REPORT_BYTES} bytes."
+
+
+@bp.get("/webview/camera-check")
+def page() -> Response:
+    """Serve the self-contained diagnostic page with its own CSP and Permissions-Policy."""
+    response = Response(page_html(), mimetype="text/html")
+    response.headers.update(page_headers())
+    return response
+
+
+@bp.post("/api/v1/camera-checks")
+def receive_report() -> Response:
+    """Store a camera-check report (unauthenticated: it comes from a device's webview)."""
+    if (request.content_length or 0) > MAX_REPORT_BYTES:
+        raise ReportTooLarge()
+    settings = extensions.settings()
+    db = get_session()
+    now = extensions.clock().now()
+    decision = rate_limit.hit(
+        db=db,
+        bucket="camera-check",
+        client=rate_limit.client_hash(settings.secret_key, request.remote_addr or "unknown"),
+        limit=settings.camera_check_rate_limit,
+        window_seconds=WINDOW_SECONDS,
+        now=now,
+    )
+    if not decision.allowed:
+        raise RateLimited(headers={"Retry-After": str(decision.retry_after_seconds)})
+    if len(request.get_data(cache=True)) > MAX_REPORT_BYTES:
+        raise ReportTooLarge()
+    data = parse_body(CameraCheckCreate)
+    row = camera_checks.record_report(db=db, data=data, now=now)
+    return json_response({"id": row.id}, 201)

@@ -1,0 +1,82 @@
+"""Camera-check reports sent from the diagnostic page on a real device. Never an image."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from backend.db import UTCDateTime
+
+CheckStatus = Literal["passed", "failed", "skipped", "running"]
+
+
+class CameraCheckRow(BaseModel):
+    """One row of the checklist as the page reports it."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
+    status: CheckStatus
+    detail: str = Field(default="", max_length=500)
+    error: str | None = Field(default=None, max_length=80)
+
+
+class Viewport(BaseModel):
+    """The page's viewport when the report was made."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    width: int = Field(ge=0, le=20000)
+    height: int = Field(ge=0, le=20000)
+    device_pixel_ratio: float | int = Field(ge=0, le=20)
+
+
+class CameraCheckCreate(BaseModel):
+    """Body of ``POST /api/v1/camera-checks`` (the page's ``camera-check/1`` report)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    schema_: Literal["camera-check/1"] = Field(alias="schema")
+    created_at: str = Field(max_length=40)
+    user_agent: str = Field(max_length=512)
+    embedding: str | None = Field(default=None, max_length=40)
+    viewport: Viewport
+    checks: list[CameraCheckRow] = Field(min_length=1, max_length=20)
+
+
+class CameraCheckReport(SQLModel, table=True):
+    """A stored report, for QA (``onboarding-kit camera-reports``)."""
+
+    __tablename__ = "camera_check_report"
+
+    id: str = SQLField(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    received_at: datetime = SQLField(sa_type=UTCDateTime, index=True)
+    embedding: str | None = SQLField(default=None, max_length=40)
+    user_agent: str = SQLField(max_length=512)
+    passed: int
+    failed: int
+    skipped: int
+    report_json: str
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """Requests per client per fixed window, counted in the database so every instance agrees."""
+
+    __tablename__ = "rate_limit_window"
+    __table_args__ = (
+        UniqueConstraint("bucket", "client_hash", "window_start"),
+        Index("ix_rate_limit_window_start", "window_start"),
+    )
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    bucket: str = SQLField(max_length=32)
+    # HMAC of the client address: the limit needs equality, not the address itself.
+    client_hash: str = SQLField(max_length=64)
+    window_start: datetime = SQLField(sa_type=UTCDateTime)
+    count: int = 0

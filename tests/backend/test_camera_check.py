@@ -1,0 +1,163 @@
+"""The camera-check page as the kit serves it, and the report endpoint behind it."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from backend import create_app
+from backend.cli import main
+from backend.clock import FrozenClock
+from sample_app.serving import ServerThread
+from webview_shims.camera_check import page_csp
+
+URL = "/api/v1/camera-checks"
+REPORT: dict[str, Any] = {
+    "schema": "camera-check/1",
+    "created_at": "2026-11-23T10:00:00.000Z",
+    "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 Chrome/130",
+    "embedding": "android-webview",
+    "viewport": {"width": 412, "height": 915, "device_pixel_ratio": 2.625},
+    "checks": [
+        {"id": "secure-context", "status": "passed", "detail": "https", "error": None},
+        {"id": "front-camera", "status": "failed", "detail": "denied", "error": "NotAllowedError"},
+        {"id": "return-url", "status": "skipped", "detail": "", "error": None},
+    ],
+}
+
+
+def report(**changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(REPORT)
+    body.update(changes)
+    return body
+
+
+def test_page_is_served_with_its_own_csp_and_camera_permission(client: FlaskClient) -> None:
+    response = client.get("/webview/camera-check")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert response.headers["Content-Security-Policy"] == page_csp()
+    assert "connect-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Permissions-Policy"] == "camera=(self)"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Camera check" in response.get_data(as_text=True)
+
+
+def test_report_is_stored_and_listed(client: FlaskClient, config: dict[str, Any]) -> None:
+    response = client.post(URL, json=REPORT)
+    assert response.status_code == 201
+    report_id = response.json["id"]
+    env = {k: v for k, v in config.items() if k.startswith("ONBOARDING_")}
+    listed = CliRunner().invoke(main, ["camera-reports"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "android-webview" in listed.output
+    assert "passed  1 failed  1 skipped  1" in listed.output
+    assert "front-camera(NotAllowedError)" in listed.output
+    as_json = CliRunner().invoke(main, ["camera-reports", "--json"], env=env)
+    assert report_id in as_json.output
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (report(schema="camera-check/2"), "schema"),
+        (report(checks=[]), "checks"),
+        (report(checks=[{"id": "x", "status": "maybe"}]), "checks.0.status"),
+        (report(checks=[{"id": "BAD ID", "status": "passed"}]), "checks.0.id"),
+        (report(checks=[{"id": "x", "status": "passed", "detail": "d" * 501}]), "checks.0.detail"),
+        (report(image="data:image/png;base64,iVBORw0KGgo="), "image"),
+        (report(viewport={"width": -1, "height": 1, "device_pixel_ratio": 1}), "viewport.width"),
+        (report(user_agent=None), "user_agent"),
+        ({k: v for k, v in REPORT.items() if k != "checks"}, "checks"),
+    ],
+)
+def test_bad_reports_are_refused_naming_the_field(
+    client: FlaskClient, body: dict[str, Any], field: str
+) -> None:
+    response = client.post(URL, json=body)
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_request"
+    assert response.json["field"] == field
+
+
+def test_non_json_and_oversized_reports(client: FlaskClient, config: dict[str, Any]) -> None:
+    assert client.post(URL, data="{", content_type="application/json").status_code == 400
+    assert client.post(URL, data="x=1", content_type="text/plain").status_code == 400
+    huge = report(user_agent="u" * 20_000)
+    response = client.post(URL, json=huge)
+    assert response.status_code == 413
+    assert response.json["error"] == "payload_too_large"
+    env = {k: v for k, v in config.items() if k.startswith("ONBOARDING_")}
+    assert (
+        "no camera-check reports yet"
+        in CliRunner().invoke(main, ["camera-reports"], env=env).output
+    )
+
+
+@pytest.fixture
+def limited_app(config: dict[str, Any]) -> Flask:
+    return create_app(
+        {**config, "ONBOARDING_CAMERA_CHECK_RATE_LIMIT": "3", "ONBOARDING_TRUSTED_PROXY_COUNT": "1"}
+    )
+
+
+def test_rate_limit_per_client_and_window(limited_app: Flask, clock: FrozenClock) -> None:
+    client = limited_app.test_client()
+    first = {"X-Forwarded-For": "203.0.113.7"}
+    statuses = [client.post(URL, json=REPORT, headers=first).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    limited = client.post(URL, json=REPORT, headers=first)
+    assert limited.json["error"] == "rate_limited"
+    assert 0 < int(limited.headers["Retry-After"]) <= 3601
+    other = {"X-Forwarded-For": "198.51.100.9"}
+    assert client.post(URL, json=REPORT, headers=other).status_code == 201
+    clock.advance(3600)
+    assert client.post(URL, json=REPORT, headers=first).status_code == 201
+
+
+def concurrent_posts(app: Flask, count: int) -> list[int]:
+    with ServerThread(app) as server:
+        barrier = threading.Barrier(count)
+
+        def post(_: int) -> int:
+            barrier.wait()
+            return requests.post(server.url() + URL, json=REPORT, timeout=30).status_code
+
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            return list(pool.map(post, range(count)))
+
+
+def test_rate_limit_holds_under_concurrency(config: dict[str, Any]) -> None:
+    app = create_app({**config, "ONBOARDING_CAMERA_CHECK_RATE_LIMIT": "5"})
+    statuses = concurrent_posts(app, 20)
+    assert statuses.count(201) == 5
+    assert statuses.count(429) == 15
+
+
+@pytest.fixture
+def postgres_app(postgres_url: str, config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(
+        {
+            **config,
+            "ONBOARDING_DATABASE_URL": postgres_url,
+            "ONBOARDING_CAMERA_CHECK_RATE_LIMIT": "5",
+        }
+    )
+    yield app
+    app.extensions["onboarding.db"].dispose()
+
+
+@pytest.mark.postgres
+def test_rate_limit_holds_under_concurrency_on_postgres(postgres_app: Flask) -> None:
+    statuses = concurrent_posts(postgres_app, 20)
+    assert statuses.count(201) == 5
+    assert statuses.count(429) == 15
