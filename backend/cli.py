@@ -30,7 +30,7 @@ class LazyGroup(click.Group):
         if cmd_name in LAZY_COMMANDS:
             module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
             command: Any = getattr(importlib.import_module(module_name), attr)
-            return command  # type: ignore[no-any-return]
+            return command
         return super().get_command(ctx, cmd_name)
 
 
