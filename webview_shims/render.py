@@ -20,7 +20,7 @@ DEFAULT_OUTPUT_DIR = Path(__file__).with_name("generated")
 
 # The generator replaces its output directory as a whole. This file marks a directory as ours, so
 # `--out ~/src` by mistake fails instead of deleting someone's work.
-MARKER_NAME = ".webview-shims-output"
+MARKER_NAME = "WEBVIEW_SHIMS_GENERATED.txt"
 MARKER_TEXT = (
     "This directory is written by `onboarding-kit shims generate` and replaced as a whole on "
     "every run.\nChange shims.toml and generate again instead of editing these files.\n"

@@ -123,7 +123,12 @@ _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "b": "\b"}
 
 
 def decode_string(source: Source, node: tree_sitter.Node) -> str:
-    """The value of a plain string literal (no interpolation), with its escapes decoded."""
+    """The value of a plain string literal (no interpolation), with its escapes decoded.
+
+    Decoding works on the literal's text, not on its child nodes: tree-sitter-kotlin 1.1 reads
+    ``\\u00E9`` as plain string content rather than an escape node (a grammar quirk, not a
+    parse error), and the text is the same either way.
+    """
     for inner in walk(node):
         if inner is not node and inner.type not in PLAIN_STRING_PARTS:
             raise AssertionError(f"{source.where(node)}: string literal interpolates code")

@@ -24,6 +24,13 @@ from tests.shims.camera_support import (
     traced_page,
 )
 from tests.shims.conftest import REPORTS
+from webview_shims.camera_check import (
+    CHECK_IDS,
+    CHECK_STATUSES,
+    EMBEDDINGS,
+    MAX_DETAIL_LENGTH,
+    REPORT_SCHEMA,
+)
 
 OpenPage = Callable[..., tuple[Page, Recorder]]
 AUTOMATIC = [
@@ -117,7 +124,8 @@ def test_camera_granted_every_check_passes(
     # ...and the return URL needs ?return_url= and the app (see the tests below).
     expect(row(page, "return-url")).to_have_attribute("data-status", "skipped")
     expect(page.get_by_test_id("summary")).to_have_text("10 passed, 0 failed, 1 skipped.")
-    expect(page.locator("ul.fixes li")).to_have_count(0)
+    for check in CHECK_IDS:
+        expect(row(page, check).get_by_role("listitem")).to_have_count(0)
     assert recorder.errors == []
 
 
@@ -216,9 +224,13 @@ def test_page_talks_to_no_other_origin_and_sends_only_on_request(
     [report] = server.reports
     assert report["path"] == "/api/v1/camera-checks"
     body = report["body"]
-    assert body["schema"] == "camera-check/1"
-    assert [c["id"] for c in body["checks"]][:2] == ["secure-context", "media-devices"]
+    # The shape the backend's endpoint validates, from the constants it will import.
     assert set(body) == {"schema", "created_at", "user_agent", "embedding", "viewport", "checks"}
+    assert body["schema"] == REPORT_SCHEMA
+    assert body["embedding"] in EMBEDDINGS
+    assert tuple(c["id"] for c in body["checks"]) == CHECK_IDS
+    assert {c["status"] for c in body["checks"]} <= CHECK_STATUSES
+    assert max(len(c["detail"]) for c in body["checks"]) <= MAX_DETAIL_LENGTH
     assert "data:image" not in str(body)
     assert len(str(body)) < 8_000
     assert recorder.foreign_requests(server.origin) == []

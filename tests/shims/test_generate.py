@@ -66,13 +66,13 @@ def test_only_selected_platforms_are_written(default_config: ShimsConfig) -> Non
     from dataclasses import replace
 
     files = render_files(replace(default_config, platforms=("flutter",)))
-    assert sorted(files) == [
+    assert set(files) == {
         MARKER_NAME,
         "README.md",
         "flutter/README.md",
         "flutter/wise_onboarding_webview.dart",
         "quickstart/README.md",
-    ]
+    }
 
 
 def test_every_template_is_used() -> None:

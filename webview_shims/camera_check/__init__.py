@@ -11,6 +11,14 @@ The page reads two optional query parameters: ``return_url`` (where "Test return
 or an app scheme, never ``javascript:``) and ``report_path`` (a same-origin path for "Send report",
 default ``/api/v1/camera-checks``). It sends nothing unless the person presses "Send report", and
 the report never contains an image.
+
+The report is JSON, about 3 KB::
+
+    {"schema": "camera-check/1", "created_at": "<ISO 8601>", "user_agent": "<string>",
+     "embedding": "ios-wkwebview" | "android-webview" | "in-app-browser" | "browser",
+     "viewport": {"width": <int>, "height": <int>, "device_pixel_ratio": <number>},
+     "checks": [{"id": <one of CHECK_IDS>, "status": <one of CHECK_STATUSES>,
+                 "detail": "<at most MAX_DETAIL_LENGTH characters>", "error": "<name>" | null}]}
 """
 
 from __future__ import annotations
@@ -24,6 +32,24 @@ from pathlib import Path
 PAGE_PATH = Path(__file__).with_name("index.html")
 DEFAULT_REPORT_PATH = "/api/v1/camera-checks"
 PERMISSIONS_POLICY = "camera=(self)"
+REPORT_SCHEMA = "camera-check/1"
+# The rows of the checklist, in order; the report lists each once.
+CHECK_IDS: tuple[str, ...] = (
+    "secure-context",
+    "media-devices",
+    "cameras",
+    "permission",
+    "front-camera",
+    "back-camera",
+    "inline-preview",
+    "frame",
+    "file-input",
+    "return-url",
+    "embedding",
+)
+CHECK_STATUSES = frozenset({"passed", "failed", "skipped", "running"})
+EMBEDDINGS = frozenset({"ios-wkwebview", "android-webview", "in-app-browser", "browser"})
+MAX_DETAIL_LENGTH = 300
 
 # The page has exactly one inline <script> and one inline <style>, and no attributes on either,
 # so their content is exactly what the browser hashes.

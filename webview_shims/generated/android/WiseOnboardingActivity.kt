@@ -127,7 +127,8 @@ class WiseOnboardingActivity : ComponentActivity() {
         val request = pendingPermissionRequest ?: return
         pendingPermissionRequest = null
         val granted = allowedResources(request).filter { resource ->
-            runtimePermissionFor(resource)?.let(::hasPermission) == true
+            val permission = runtimePermissionFor(resource)
+            permission != null && hasPermission(permission)
         }
         // The origin is checked again here, at the moment of granting.
         if (WiseOnboardingPolicy.isTrustedOrigin(WiseOnboardingPolicy.originOf(request.origin)) && granted.isNotEmpty()) {
@@ -177,7 +178,7 @@ class WiseOnboardingActivity : ComponentActivity() {
             val origin = WiseOnboardingPolicy.originOf(request.origin)
             val wanted = allowedResources(request)
             if (WiseOnboardingPolicy.isTrustedOrigin(origin) && wanted.isNotEmpty()) {
-                val missing = wanted.mapNotNull(::runtimePermissionFor).filterNot(::hasPermission)
+                val missing = wanted.mapNotNull { runtimePermissionFor(it) }.filterNot { hasPermission(it) }
                 if (missing.isEmpty()) {
                     request.grant(wanted.toTypedArray())
                 } else {
@@ -199,7 +200,7 @@ class WiseOnboardingActivity : ComponentActivity() {
         override fun onShowFileChooser(
             view: WebView,
             filePathCallback: ValueCallback<Array<Uri>>,
-            fileChooserParams: FileChooserParams,
+            fileChooserParams: WebChromeClient.FileChooserParams,
         ): Boolean {
             // Every callback must be answered exactly once, even with null: an unanswered one
             // leaves the page's file input dead until the WebView is recreated.

@@ -42,7 +42,8 @@ object WiseOnboardingPolicy {
 
     /** Serialises an origin as browsers do: `scheme://host`, plus `:port` when not the default. */
     fun originOf(uri: Uri?): String? {
-        val scheme = uri?.scheme?.lowercase() ?: return null
+        if (uri == null) return null
+        val scheme = uri.scheme?.lowercase() ?: return null
         val host = uri.host?.lowercase()
         if (host.isNullOrEmpty()) return null
         val defaultPort = when (scheme) {

@@ -87,6 +87,7 @@ public enum WiseOnboardingPolicy {
     }
 
     /// Whether the configuration allows this kind of capture at all.
+    @available(iOS 15.0, *)
     static func allowsCapture(_ type: WKMediaCaptureType) -> Bool {
         switch type {
         case .camera:
