@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from backend.db import UTCDateTime
+from webview_shims.camera_check import CHECK_IDS, EMBEDDINGS, MAX_DETAIL_LENGTH, REPORT_SCHEMA
 
 CheckStatus = Literal["passed", "failed", "skipped", "running"]
 
@@ -21,10 +22,18 @@ class CameraCheckRow(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
+    id: str = Field(min_length=1, max_length=40)
     status: CheckStatus
-    detail: str = Field(default="", max_length=500)
+    detail: str = Field(default="", max_length=MAX_DETAIL_LENGTH)
     error: str | None = Field(default=None, max_length=80)
+
+    @field_validator("id")
+    @classmethod
+    def _known_check(cls, value: str) -> str:
+        # The page and this endpoint share one list of checks (webview_shims.camera_check).
+        if value not in CHECK_IDS:
+            raise ValueError(f"unknown check; expected one of {', '.join(CHECK_IDS)}")
+        return value
 
 
 class Viewport(BaseModel):
@@ -42,12 +51,26 @@ class CameraCheckCreate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    schema_: Literal["camera-check/1"] = Field(alias="schema")
+    schema_: str = Field(alias="schema")
     created_at: str = Field(max_length=40)
     user_agent: str = Field(max_length=512)
     embedding: str | None = Field(default=None, max_length=40)
     viewport: Viewport
-    checks: list[CameraCheckRow] = Field(min_length=1, max_length=20)
+    checks: list[CameraCheckRow] = Field(min_length=1, max_length=len(CHECK_IDS))
+
+    @field_validator("schema_")
+    @classmethod
+    def _schema(cls, value: str) -> str:
+        if value != REPORT_SCHEMA:
+            raise ValueError(f"must be {REPORT_SCHEMA!r}")
+        return value
+
+    @field_validator("embedding")
+    @classmethod
+    def _embedding(cls, value: str | None) -> str | None:
+        if value is not None and value not in EMBEDDINGS:
+            raise ValueError(f"must be one of {', '.join(sorted(EMBEDDINGS))}")
+        return value
 
 
 class CameraCheckReport(SQLModel, table=True):

@@ -71,9 +71,13 @@ def test_report_is_stored_and_listed(client: FlaskClient, config: dict[str, Any]
     [
         (report(schema="camera-check/2"), "schema"),
         (report(checks=[]), "checks"),
-        (report(checks=[{"id": "x", "status": "maybe"}]), "checks.0.status"),
-        (report(checks=[{"id": "BAD ID", "status": "passed"}]), "checks.0.id"),
-        (report(checks=[{"id": "x", "status": "passed", "detail": "d" * 501}]), "checks.0.detail"),
+        (report(checks=[{"id": "frame", "status": "maybe"}]), "checks.0.status"),
+        (report(checks=[{"id": "no-such-check", "status": "passed"}]), "checks.0.id"),
+        (
+            report(checks=[{"id": "frame", "status": "passed", "detail": "d" * 301}]),
+            "checks.0.detail",
+        ),
+        (report(embedding="toaster"), "embedding"),
         (report(image="data:image/png;base64,iVBORw0KGgo="), "image"),
         (report(viewport={"width": -1, "height": 1, "device_pixel_ratio": 1}), "viewport.width"),
         (report(user_agent=None), "user_agent"),
