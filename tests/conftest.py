@@ -17,7 +17,7 @@ from backend import db as database
 from backend.clock import FrozenClock
 from sample_app.demo import Stack, build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
-from tests.support.factories import API_KEY, TEST_RETURN_URLS, kit_config
+from tests.support.factories import API_KEY, kit_config, stack_overrides
 from tests.support.kit import KitApi
 from tests.support.postgres import postgres_database
 
@@ -94,11 +94,7 @@ def stack(database_url: str, clock: FrozenClock) -> Iterator[Stack]:
     """Kit, Wise emulator and Acme Bank on free loopback ports, the kit on the test's database."""
     running = build_stack(
         database_url=database_url,
-        kit_overrides={
-            "CLOCK": clock,
-            "ONBOARDING_API_KEYS": API_KEY,
-            "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
-        },
+        kit_overrides=stack_overrides(clock),
         emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
     )
     try:

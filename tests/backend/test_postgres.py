@@ -13,7 +13,7 @@ import requests
 from backend.clock import FrozenClock
 from sample_app.demo import Stack, build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
-from tests.support.factories import API_KEY, TEST_RETURN_URLS
+from tests.support.factories import stack_overrides
 from tests.support.kit import KitApi
 
 pytestmark = pytest.mark.postgres
@@ -23,11 +23,7 @@ pytestmark = pytest.mark.postgres
 def pg_stack(postgres_url: str, clock: FrozenClock) -> Iterator[Stack]:
     running = build_stack(
         database_url=postgres_url,
-        kit_overrides={
-            "CLOCK": clock,
-            "ONBOARDING_API_KEYS": API_KEY,
-            "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
-        },
+        kit_overrides=stack_overrides(clock),
         emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
     )
     yield running

@@ -44,6 +44,15 @@ def kit_config(*, database_url: str, **overrides: str) -> dict[str, Any]:
     }
 
 
+def stack_overrides(clock: Any) -> dict[str, Any]:
+    """Kit settings a test stack needs on top of the demo wiring: its clock, key and return URLs."""
+    return {
+        "CLOCK": clock,
+        "ONBOARDING_API_KEYS": API_KEY,
+        "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
+    }
+
+
 def session_body(**overrides: Any) -> dict[str, Any]:
     """A valid ``POST /api/v1/onboarding-sessions`` body, with top-level or customer overrides.
 
