@@ -107,4 +107,8 @@ def apply_fault(store: Store) -> Response | None:
         }
     response = jsonify(body)
     response.status_code = fault.status
+    if 300 <= fault.status < 400:
+        # Point back at the same URL: a client that follows redirects repeats the request (and,
+        # once the fault is used up, succeeds), which is what a test needs to catch.
+        response.headers["Location"] = request.url
     return response

@@ -371,3 +371,15 @@ def test_replay_without_the_spent_cookie_says_already_used(
     replay = kit.callback(params, None)
     assert replay.status_code == 400
     assert "already been used" in replay.text
+
+
+def test_token_endpoint_redirect_is_not_followed(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    # A redirect from the token endpoint would carry the code and client credentials elsewhere.
+    wise.add_fault("POST", "/oauth/token", status=307)
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
+    assert wise.counters()["requests"].get("POST /oauth/token", 0) == 1
