@@ -100,6 +100,20 @@ class ServiceUnavailable(OnboardingError):
     title = "Please try again in a moment"
 
 
+class InvalidIdempotencyKey(InvalidRequest):
+    error = "invalid_idempotency_key"
+    description = "Idempotency-Key must be 1 to 255 visible ASCII characters, without spaces."
+
+
+class IdempotencyKeyReused(OnboardingError):
+    status = 422
+    error = "idempotency_key_reused"
+    description = (
+        "This Idempotency-Key was already used with a different request body. "
+        "Use a new key for a new request."
+    )
+
+
 def wants_json() -> bool:
     """API and webhook paths speak JSON; everything else is a browser leg."""
     return request.path.startswith(JSON_PREFIXES)

@@ -3,26 +3,52 @@
 Importing this package registers every table on ``SQLModel.metadata`` (Alembic relies on it).
 """
 
+from backend.models.app_token import WiseAppToken
+from backend.models.idempotency import IdempotencyRecord
 from backend.models.link import LinkStatus, WiseLink, WiseLinkPublic
+from backend.models.prefill import (
+    BusinessPrefill,
+    DirectorPrefill,
+    PersonalPrefill,
+    Prefill,
+    PrefillAccount,
+    PrefillAddress,
+    UboPrefill,
+)
 from backend.models.session import (
     CustomerCreate,
     FailureReason,
+    IdentityCheck,
     OnboardingSession,
     OnboardingSessionCreate,
     OnboardingSessionCreated,
     OnboardingSessionPublic,
+    PrefillError,
+    SessionMode,
     SessionStatus,
 )
 
 __all__ = [
+    "BusinessPrefill",
     "CustomerCreate",
+    "DirectorPrefill",
     "FailureReason",
+    "IdempotencyRecord",
+    "IdentityCheck",
     "LinkStatus",
     "OnboardingSession",
     "OnboardingSessionCreate",
     "OnboardingSessionCreated",
     "OnboardingSessionPublic",
+    "PersonalPrefill",
+    "Prefill",
+    "PrefillAccount",
+    "PrefillAddress",
+    "PrefillError",
+    "SessionMode",
     "SessionStatus",
+    "UboPrefill",
+    "WiseAppToken",
     "WiseLink",
     "WiseLinkPublic",
 ]

@@ -30,9 +30,12 @@ from backend.errors import (
     ServiceUnavailable,
 )
 from backend.models import (
+    BusinessPrefill,
     FailureReason,
     OnboardingSession,
     OnboardingSessionCreate,
+    OnboardingSessionCreated,
+    SessionMode,
     SessionStatus,
 )
 from backend.security import (
@@ -42,7 +45,8 @@ from backend.security import (
     plausible_secret,
     with_query,
 )
-from backend.services import links
+from backend.services import idempotency, links
+from backend.services.idempotency import IdempotencyKey
 from backend.services.identity import GrantedProfile, identity_failure
 from backend.settings import Settings
 from backend.wise import (
@@ -62,6 +66,14 @@ INTERRUPTED_AFTER = timedelta(minutes=5)
 S = OnboardingSession
 USED = "This sign-in link has already been used. Please start again from the app."
 
+# Every transition into a terminal status erases the session's personal data with these values.
+ERASED: dict[str, Any] = {
+    "customer_email": None,
+    "customer_date_of_birth": None,
+    "customer_registration_number": None,
+    "prefill_ciphertext": None,
+}
+
 
 @dataclass(frozen=True)
 class Launch:
@@ -73,6 +85,14 @@ class Launch:
 
 
 @dataclass(frozen=True)
+class Created:
+    """A create answer: the 201 body, and whether it replays an earlier one (Idempotency-Key)."""
+
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
 class Outcome:
     """A finished callback: the session and the allowlisted URL to send the browser back to."""
 
@@ -81,9 +101,56 @@ class Outcome:
 
 
 def create_session(
-    *, db: Session, settings: Settings, now: datetime, data: OnboardingSessionCreate
+    *,
+    db: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    now: datetime,
+    data: OnboardingSessionCreate,
+    idempotency_key: IdempotencyKey | None = None,
+) -> Created:
+    """Create a session and return the 201 body with its launch URL.
+
+    The launch URL is known only here. With an ``Idempotency-Key``, a retry with the same body
+    gets this same answer back, and concurrent first uses of one key still create one session.
+    """
+    if idempotency_key is not None:
+        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        if earlier is not None:
+            return Created(earlier, replayed=True)
+    row, launch_url = _new_session(settings, cipher, now, data)
+    db.add(row)
+    body = OnboardingSessionCreated(
+        id=row.id, status=row.status, launch_url=launch_url, expires_at=row.expires_at
+    ).model_dump(mode="json")
+    if idempotency_key is not None:
+        idempotency.remember(
+            db=db,
+            settings=settings,
+            cipher=cipher,
+            now=now,
+            key=idempotency_key,
+            session_id=row.id,
+            answer=body,
+        )
+    try:
+        db.commit()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key committed first; its session is the one.
+        db.rollback()
+        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        if earlier is None:
+            raise
+        return Created(earlier, replayed=True)
+    return Created(body)
+
+
+def _new_session(
+    settings: Settings, cipher: TokenCipher, now: datetime, data: OnboardingSessionCreate
 ) -> tuple[OnboardingSession, str]:
-    """Create a session and return it with its launch URL (the only time the token is known)."""
+    """Check the body against the configuration and build the row and its launch URL."""
     ttl = data.ttl_seconds or settings.session_ttl_seconds
     if ttl > settings.session_max_ttl_seconds:
         raise InvalidRequest(
@@ -98,20 +165,59 @@ def create_session(
             "it is checked against the linked Wise profile",
             field="customer.date_of_birth",
         )
+    registration_number = _registration_number(data)
+    if data.mode == SessionMode.PREFILL and customer.prefill is None:
+        raise InvalidRequest(
+            'customer.prefill is required when mode is "prefill"', field="customer.prefill"
+        )
+    if data.mode == SessionMode.LINK and customer.prefill is not None:
+        raise InvalidRequest(
+            'customer.prefill is only used when mode is "prefill"', field="customer.prefill"
+        )
     token = new_secret()
     row = OnboardingSession(
+        mode=data.mode,
         customer_external_id=customer.external_id,
         customer_type=customer.type,
         customer_email=customer.email,
         customer_date_of_birth=customer.date_of_birth,
+        customer_registration_number=registration_number,
+        # Personal data: stored as a Fernet ciphertext, erased when the session ends.
+        prefill_ciphertext=(
+            cipher.encrypt(customer.prefill.model_dump_json(exclude_none=True))
+            if customer.prefill
+            else None
+        ),
         return_url=data.return_url,
         launch_token_hash=hash_secret(token),
         created_at=now,
         expires_at=now + timedelta(seconds=ttl),
     )
-    db.add(row)
-    db.commit()
     return row, f"{settings.public_base_url}/onboarding/launch/{token}"
+
+
+def _registration_number(data: OnboardingSessionCreate) -> str | None:
+    """The business registration number the identity check compares, if the partner gave one."""
+    customer = data.customer
+    if customer.type != "business":
+        if customer.registration_number is not None:
+            raise InvalidRequest(
+                "customer.registration_number is only for business customers",
+                field="customer.registration_number",
+            )
+        return None
+    given = customer.registration_number
+    prefilled = (
+        customer.prefill.registration_number
+        if isinstance(customer.prefill, BusinessPrefill)
+        else None
+    )
+    if given and prefilled and given != prefilled:
+        raise InvalidRequest(
+            "customer.prefill.registration_number differs from customer.registration_number",
+            field="customer.prefill.registration_number",
+        )
+    return given or prefilled
 
 
 def get_session(*, db: Session, now: datetime, session_id: str) -> OnboardingSession:
@@ -331,8 +437,7 @@ def _finish(
         wise_error=wise_error,
         wise_profile_id=wise_profile_id,
         completed_at=now,
-        customer_email=None,
-        customer_date_of_birth=None,
+        **ERASED,
     )
     db.commit()
     db.refresh(row)
@@ -346,8 +451,8 @@ def _settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> O
         (col(S.id) == row.id, _stale_condition(now)),
         status=SessionStatus.EXPIRED,
         completed_at=now,
-        customer_email=None,
-        customer_date_of_birth=None,
+        prepare_lease_until=None,
+        **ERASED,
     )
     # A session whose state was claimed but never finished is not expired: it was interrupted.
     interrupted = _transition(
@@ -360,8 +465,7 @@ def _settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> O
         status=SessionStatus.FAILED,
         failure_reason=FailureReason.INTERRUPTED,
         completed_at=now,
-        customer_email=None,
-        customer_date_of_birth=None,
+        **ERASED,
     )
     if changed or interrupted:
         db.commit()
