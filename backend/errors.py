@@ -100,6 +100,27 @@ class ServiceUnavailable(OnboardingError):
     title = "Please try again in a moment"
 
 
+class WiseUnavailableAtLaunch(ServiceUnavailable):
+    """Preparing a prefilled Wise account ran out of time; the launch link still works."""
+
+    error = "wise_unavailable"
+    description = (
+        "Wise is not responding right now, so we could not prepare your Wise account. "
+        "Your link still works: please try again in a moment."
+    )
+
+
+class LaunchInProgress(ServiceUnavailable):
+    """Another request of the same launch link is preparing the Wise account right now."""
+
+    error = "launch_in_progress"
+    description = (
+        "We are already preparing your Wise account from this link, perhaps in another tab. "
+        "Please try again in a few seconds."
+    )
+    title = "Almost ready"
+
+
 class InvalidIdempotencyKey(InvalidRequest):
     error = "invalid_idempotency_key"
     description = "Idempotency-Key must be 1 to 255 visible ASCII characters, without spaces."
