@@ -103,7 +103,6 @@ def prepare(
     email = session.customer_email
     budget = Budget(settings.prefill.time_budget_seconds)
     account, code = _account(db, cipher, clock.now(), session.customer_external_id, email)
-    errors: list[dict[str, Any]] = []
 
     if account.wise_user_id is None:
         try:
@@ -145,7 +144,7 @@ def prepare(
         logger.info("prefill: existing Wise account; session %s uses link mode", session.id)
         return Prepared(claim_code=None, existing_account=True)
 
-    errors += _create_profiles(wise, budget, user.access_token, account, session, data)
+    errors = _create_profiles(wise, budget, user.access_token, account, session, data)
 
     try:
         claim_code = budget.call(

@@ -309,11 +309,9 @@ def test_wise_down_during_launch_keeps_the_link_and_recovers_without_duplicates(
     assert query_of(returned.headers["Location"])["status"] == "linked"
 
 
-def test_wise_down_before_the_answer_arrives_still_creates_one_user(
-    prefill_kit: PrefillKit, wise: EmulatorControl
-) -> None:
-    # Sign-up works but every later call fails: on the retry the sign-up answers 409, and the
-    # registration code proves the account is the kit's own, so preparation carries on.
+def test_a_retry_after_the_sign_up_skips_it(prefill_kit: PrefillKit, wise: EmulatorControl) -> None:
+    # The sign-up worked, then Wise went down: the kit remembers the user and does not sign up
+    # again on the next launch.
     wise.add_fault("POST", "/oauth/token", status=502, count=None, grant_type="registration_code")
     created = prefill_kit.create(prefill_body())
     assert requests.get(created["launch_url"], timeout=30).status_code == 503
@@ -323,6 +321,42 @@ def test_wise_down_before_the_answer_arrives_still_creates_one_user(
     assert claim_code_of(launched)
     assert created_counts(wise) == (before[0], before[1] + 1)
     assert wise.counters()["paths"][SIGN_UP] == 1
+
+
+def test_a_lost_sign_up_answer_is_recognised_by_the_registration_code(
+    prefill_kit: PrefillKit, wise: EmulatorControl, stack: Stack, database_url: str
+) -> None:
+    wise.add_fault("POST", "/v1/user/signup/registration_code", status=503, count=None)
+    created = prefill_kit.create(prefill_body())
+    assert requests.get(created["launch_url"], timeout=30).status_code == 503
+    # Wise did create the account, but the kit never heard back: do the sign-up it sent.
+    wise.clear_faults()
+    auth = (CLIENT_ID, "acme-bank-demo-secret")
+    app_token = requests.post(
+        f"{stack.emulator_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=auth,
+        timeout=15,
+    ).json()["access_token"]
+    signed_up = requests.post(
+        f"{stack.emulator_url}/v1/user/signup/registration_code",
+        json={
+            "email": "mary@example.com",
+            "registrationCode": registration_code(stack, database_url),
+        },
+        headers={"Authorization": f"Bearer {app_token}"},
+        timeout=15,
+    )
+    assert signed_up.status_code == 200
+    before = created_counts(wise)
+
+    launched = prefill_kit.launch(created)
+    # Sign-up answers 409, the registration code proves the account is the kit's: carry on.
+    assert claim_code_of(launched)
+    assert prefill_kit.session(created["id"])["existing_account"] is False
+    assert created_counts(wise) == (before[0], before[1] + 1)
+    returned = prefill_kit.claim_and_return(launched, "mary@example.com")
+    assert query_of(returned.headers["Location"])["status"] == "linked"
 
 
 def test_transient_failures_are_retried_within_one_launch(
