@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from backend.clock import FrozenClock
 from sample_app.demo import Stack, build_stack
@@ -18,6 +19,8 @@ from tests.support.factories import API_KEY, TEST_RETURN_URLS
 from tests.support.kit import TIMEOUT, KitApi, Launched
 
 CLIENT_ID = "acme-bank-demo"
+SIGN_UP = "POST /v1/user/signup/registration_code"
+CLAIM = "POST /v1/user/claim-account"
 # Short enough that "Wise stays down" tests end quickly, long enough for a loaded test machine.
 TEST_BUDGET_SECONDS = "2"
 
@@ -149,6 +152,31 @@ def query_of(url: str) -> dict[str, str]:
 def claim_code_of(launched: Launched) -> str | None:
     """The claim_account_code of the authorize URL the kit redirected to, if any."""
     return query_of(launched.authorize_url).get("claim_account_code")
+
+
+def created_counts(wise: EmulatorControl) -> tuple[int, int]:
+    """Users and profiles the emulator has created so far (demo users included)."""
+    counters = wise.counters()
+    return counters["users_created"], counters["profiles_created"]
+
+
+def db_value(database_url: str, sql: str) -> Any:
+    """One value read straight from the kit's database."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        value = conn.execute(text(sql)).scalar()
+    engine.dispose()
+    return value
+
+
+def registration_code(stack: Stack, database_url: str, customer: str = "c-mary") -> str:
+    """The registration code the kit keeps (encrypted) for a customer."""
+    ciphertext = db_value(
+        database_url,
+        "SELECT registration_code_ciphertext FROM prefill_account "
+        f"WHERE customer_external_id = '{customer}'",
+    )
+    return str(stack.kit_app.extensions["onboarding.cipher"].decrypt(ciphertext))
 
 
 @pytest.fixture
