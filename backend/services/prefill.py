@@ -17,8 +17,10 @@ released in ``backend.services.onboarding``). In order, it:
 6. gets a claim code (valid 5 minutes) for the redirect.
 
 Transient failures are retried with backoff within ``ONBOARDING_PREFILL_TIME_BUDGET_SECONDS``;
-past it ``BudgetExhausted`` reaches the caller, which shows a "try again" page. Nothing here logs
-personal data, a code or a token.
+past it ``BudgetExhausted`` reaches the caller, which shows a "try again" page. Progress (the
+customer's account row, the Wise user id) is committed as it is made, never across a Wise call,
+so the next attempt picks up where this one stopped. Nothing here logs personal data, a code or
+a token.
 """
 
 from __future__ import annotations
