@@ -24,6 +24,11 @@ def require_api_key() -> None:
         raise InvalidApiKey(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
+def presented_api_key() -> str:
+    """The partner API key of this request (already checked by ``require_api_key``)."""
+    return request.headers.get("Authorization", "").partition(" ")[2].strip()
+
+
 def parse_body(model: type[M]) -> M:
     """Validate the JSON body strictly; the error names the first offending field."""
     if request.mimetype != "application/json":

@@ -100,6 +100,41 @@ class ServiceUnavailable(OnboardingError):
     title = "Please try again in a moment"
 
 
+class WiseUnavailableAtLaunch(ServiceUnavailable):
+    """Preparing a prefilled Wise account ran out of time; the launch link still works."""
+
+    error = "wise_unavailable"
+    description = (
+        "Wise is not responding right now, so we could not prepare your Wise account. "
+        "Your link still works: please try again in a moment."
+    )
+
+
+class LaunchInProgress(ServiceUnavailable):
+    """Another request of the same launch link is preparing the Wise account right now."""
+
+    error = "launch_in_progress"
+    description = (
+        "We are already preparing your Wise account from this link, perhaps in another tab. "
+        "Please try again in a few seconds."
+    )
+    title = "Almost ready"
+
+
+class InvalidIdempotencyKey(InvalidRequest):
+    error = "invalid_idempotency_key"
+    description = "Idempotency-Key must be 1 to 255 visible ASCII characters, without spaces."
+
+
+class IdempotencyKeyReused(OnboardingError):
+    status = 422
+    error = "idempotency_key_reused"
+    description = (
+        "This Idempotency-Key was already used with a different request body. "
+        "Use a new key for a new request."
+    )
+
+
 def wants_json() -> bool:
     """API and webhook paths speak JSON; everything else is a browser leg."""
     return request.path.startswith(JSON_PREFIXES)

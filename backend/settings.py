@@ -65,6 +65,7 @@ class Settings:
     log_level: str
     camera_check_rate_limit: int
     trusted_proxy_count: int
+    prefill: PrefillSettings
     # Names of secrets generated for this process because they were not set (development only).
     generated: tuple[str, ...] = field(default=())
 
@@ -144,6 +145,7 @@ def load_settings(environ: Mapping[str, Any]) -> Settings:
         log_level=raw["ONBOARDING_LOG_LEVEL"].strip().upper(),
         camera_check_rate_limit=_int(raw, "ONBOARDING_CAMERA_CHECK_RATE_LIMIT", 1, 10000),
         trusted_proxy_count=_int(raw, "ONBOARDING_TRUSTED_PROXY_COUNT", 0, 5),
+        prefill=load_prefill_settings(raw),
         generated=tuple(generated),
     )
     _validate(settings)
@@ -170,6 +172,11 @@ def _validate(s: Settings) -> None:
                 'make one with: python -c "from cryptography.fernet import Fernet; '
                 'print(Fernet.generate_key().decode())"'
             ) from None
+    if s.prefill.idempotency_key_ttl_seconds < s.session_max_ttl_seconds:
+        raise SettingsError(
+            "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS must be at least "
+            "ONBOARDING_SESSION_MAX_TTL_SECONDS, so a retry can always find its session"
+        )
     if not s.is_production:
         return
     _strong(s.secret_key, "ONBOARDING_SECRET_KEY", min_length=32)
@@ -239,3 +246,55 @@ def _float(raw: Mapping[str, str], name: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}")
     return value
+
+
+# -- prefill mode and idempotency keys --------------------------------------------------------
+#
+# Kept as one block (and one nested object) so the settings of other features stay apart.
+
+# Languages Wise accepts on ``POST /v1/user/signup/registration_code`` (default EN).
+WISE_SIGNUP_LANGUAGES = (
+    "EN", "US", "PT", "ES", "FR", "DE", "IT", "JA", "RU", "PL", "HU", "TR", "RO", "NL", "HK",
+)  # fmt: skip
+
+PREFILL_DEFAULTS: dict[str, str] = {
+    "ONBOARDING_PREFILL_TIME_BUDGET_SECONDS": "10",
+    "ONBOARDING_PREFILL_LANGUAGE": "EN",
+    "ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS": "600",
+    "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS": "86400",
+}
+
+
+@dataclass(frozen=True)
+class PrefillSettings:
+    """How launches in prefill mode talk to Wise, and how long idempotency keys are kept."""
+
+    # Wall-clock seconds a launch may spend on Wise (all calls and retries) before it shows the
+    # customer a "try again" page instead.
+    time_budget_seconds: float
+    # The ``language`` sent with the registration-code sign-up.
+    language: str
+    # A cached client-credentials token is replaced this long before it expires.
+    app_token_refresh_margin_seconds: int
+    # How long an ``Idempotency-Key`` answers with its original session.
+    idempotency_key_ttl_seconds: int
+
+
+def load_prefill_settings(environ: Mapping[str, str]) -> PrefillSettings:
+    """Read and validate the prefill block; raise SettingsError naming the variable."""
+    raw = {**PREFILL_DEFAULTS, **environ}
+    language = raw["ONBOARDING_PREFILL_LANGUAGE"].strip().upper()
+    if language not in WISE_SIGNUP_LANGUAGES:
+        raise SettingsError(
+            "ONBOARDING_PREFILL_LANGUAGE must be one of " + ", ".join(WISE_SIGNUP_LANGUAGES)
+        )
+    return PrefillSettings(
+        time_budget_seconds=_float(raw, "ONBOARDING_PREFILL_TIME_BUDGET_SECONDS", 0.5, 60.0),
+        language=language,
+        app_token_refresh_margin_seconds=_int(
+            raw, "ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS", 0, 6 * 3600
+        ),
+        idempotency_key_ttl_seconds=_int(
+            raw, "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS", 60, 30 * 86400
+        ),
+    )

@@ -180,9 +180,12 @@ Onboarding kit:         {stack.kit_url}
 Wise emulator:          {stack.emulator_url}
 
 Acme Bank logins (password acme-demo):
-  ada@example.com    has a Wise account (Wise password wise-demo, 2FA code 111111)
-  lin@example.com    new to Wise: create an account on the Wise page
-  grace@example.com  date of birth differs at Wise: the identity check fails
+  ada@example.com          has a Wise account (Wise password wise-demo, 2FA code 111111);
+                           "Create a Wise account with your Acme details" falls back to log-in
+  lin@example.com          new to Wise: create an account on the Wise page
+  grace@example.com        date of birth differs at Wise: the identity check fails
+  mary@example.com         new to Wise: Acme pre-fills her Wise account (prefill mode)
+  charles@engines.example  a business new to Wise: company, director and owner pre-filled
 Press Ctrl+C to stop."""
     )
     try:

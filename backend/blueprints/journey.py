@@ -20,7 +20,11 @@ def binding_cookie_name(settings: Settings) -> str:
 
 @bp.get("/onboarding/launch/<token>")
 def launch(token: str) -> ResponseReturnValue:
-    """Redeem a launch link once, bind this browser, and send it to Wise."""
+    """Redeem a launch link once, bind this browser, and send it to Wise.
+
+    In prefill mode the customer's Wise account is prepared first; when Wise is down the answer
+    is a 503 "try again" page and the link keeps working.
+    """
     if request.method == "HEAD":
         # Link scanners probe with HEAD; only a real GET may spend the single-use token.
         return Response(status=204)
@@ -29,7 +33,8 @@ def launch(token: str) -> ResponseReturnValue:
         db=get_session(),
         settings=settings,
         wise=extensions.wise(),
-        now=extensions.clock().now(),
+        cipher=extensions.cipher(),
+        clock=extensions.clock(),
         token=token,
     )
     response = redirect(result.authorize_url, code=303)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from backend import extensions
-from backend.api import json_response, parse_body, require_api_key
+from backend.api import json_response, parse_body, presented_api_key, require_api_key
 from backend.db import get_session
-from backend.models import (
-    OnboardingSessionCreate,
-    OnboardingSessionCreated,
-    OnboardingSessionPublic,
-)
-from backend.services import onboarding
+from backend.models import OnboardingSessionCreate, OnboardingSessionPublic
+from backend.services import idempotency, onboarding
 
 bp = Blueprint("sessions_api", __name__, url_prefix="/api/v1/onboarding-sessions")
 bp.before_request(require_api_key)
@@ -20,16 +16,30 @@ bp.before_request(require_api_key)
 
 @bp.post("")
 def create_session() -> Response:
-    """Create a short-lived, single-use onboarding session for one customer."""
+    """Create a short-lived, single-use onboarding session for one customer.
+
+    With an ``Idempotency-Key`` header, a retry with the same body answers with the same session.
+    """
+    settings = extensions.settings()
     data = parse_body(OnboardingSessionCreate)
-    row, launch_url = onboarding.create_session(
-        db=get_session(), settings=extensions.settings(), now=extensions.clock().now(), data=data
+    key = idempotency.parse_key(
+        request.headers.get(idempotency.HEADER),
+        settings=settings,
+        api_key=presented_api_key(),
+        body=data,
     )
-    body = OnboardingSessionCreated(
-        id=row.id, status=row.status, launch_url=launch_url, expires_at=row.expires_at
+    created = onboarding.create_session(
+        db=get_session(),
+        settings=settings,
+        cipher=extensions.cipher(),
+        now=extensions.clock().now(),
+        data=data,
+        idempotency_key=key,
     )
-    response = json_response(body, 201)
-    response.headers["Location"] = f"/api/v1/onboarding-sessions/{row.id}"
+    response = json_response(created.body, 201)
+    response.headers["Location"] = f"/api/v1/onboarding-sessions/{created.body['id']}"
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
 
 

@@ -3,34 +3,60 @@
 Importing this package registers every table on ``SQLModel.metadata`` (Alembic relies on it).
 """
 
+from backend.models.app_token import WiseAppToken
 from backend.models.camera_check import (
     CameraCheckCreate,
     CameraCheckReport,
     RateLimitWindow,
 )
+from backend.models.idempotency import IdempotencyRecord
 from backend.models.link import LinkStatus, WiseLink, WiseLinkPublic
+from backend.models.prefill import (
+    BusinessPrefill,
+    DirectorPrefill,
+    PersonalPrefill,
+    Prefill,
+    PrefillAccount,
+    PrefillAddress,
+    UboPrefill,
+)
 from backend.models.session import (
     CustomerCreate,
     FailureReason,
+    IdentityCheck,
     OnboardingSession,
     OnboardingSessionCreate,
     OnboardingSessionCreated,
     OnboardingSessionPublic,
+    PrefillError,
+    SessionMode,
     SessionStatus,
 )
 
 __all__ = [
+    "BusinessPrefill",
     "CameraCheckCreate",
     "CameraCheckReport",
     "CustomerCreate",
+    "DirectorPrefill",
     "FailureReason",
+    "IdempotencyRecord",
+    "IdentityCheck",
     "LinkStatus",
     "OnboardingSession",
     "OnboardingSessionCreate",
     "OnboardingSessionCreated",
     "OnboardingSessionPublic",
+    "PersonalPrefill",
+    "Prefill",
+    "PrefillAccount",
+    "PrefillAddress",
+    "PrefillError",
     "RateLimitWindow",
+    "SessionMode",
     "SessionStatus",
+    "UboPrefill",
+    "WiseAppToken",
     "WiseLink",
     "WiseLinkPublic",
 ]

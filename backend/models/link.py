@@ -36,6 +36,7 @@ class WiseLink(SQLModel, table=True):
     access_token_expires_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     refresh_token_expires_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     session_id: str | None = SQLField(default=None, max_length=36)
+    identity_check: str | None = SQLField(default=None, max_length=16)
     linked_at: datetime = SQLField(sa_type=UTCDateTime)
     updated_at: datetime = SQLField(sa_type=UTCDateTime)
 
@@ -47,6 +48,8 @@ class WiseLinkPublic(BaseModel):
     profile_id: int | None = None
     profile_type: str | None = None
     linked_at: datetime | None = None
+    # "passed", or "not_applicable" for a business linked without a registration number to compare.
+    identity_check: str | None = None
 
     @classmethod
     def of(cls, row: WiseLink | None) -> WiseLinkPublic:
@@ -58,4 +61,5 @@ class WiseLinkPublic(BaseModel):
             profile_id=row.profile_id,
             profile_type=row.profile_type,
             linked_at=row.linked_at,
+            identity_check=row.identity_check,
         )

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import BigInteger, Column, Index
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from backend.db import UTCDateTime
+from backend.models.prefill import (
+    BusinessPrefill,
+    PersonalPrefill,
+    Prefill,
+    RegistrationNumber,
+)
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}$")
@@ -33,6 +40,22 @@ class SessionStatus(StrEnum):
     def is_terminal(self) -> bool:
         """Terminal statuses never change again."""
         return self not in (SessionStatus.CREATED, SessionStatus.LAUNCHED)
+
+
+class SessionMode(StrEnum):
+    """How the customer reaches Wise: log in or sign up themselves, or claim a prefilled account."""
+
+    LINK = "link"
+    PREFILL = "prefill"
+
+
+class IdentityCheck(StrEnum):
+    """What the identity check after the return established."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    # A business profile, and the partner gave no registration number to compare.
+    NOT_APPLICABLE = "not_applicable"
 
 
 class FailureReason(StrEnum):
@@ -57,6 +80,10 @@ class CustomerCreate(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     date_of_birth: date | None = None
     type: Literal["personal", "business"] = "personal"
+    # Business customers: compared with the Wise business profile after the return.
+    registration_number: RegistrationNumber | None = None
+    # Prefill mode: what Wise's account is created with; the shape follows ``type``.
+    prefill: Prefill | None = None
 
     @field_validator("external_id")
     @classmethod
@@ -79,12 +106,26 @@ class CustomerCreate(BaseModel):
             raise ValueError("must be between 1900-01-01 and today")
         return value
 
+    @field_validator("prefill", mode="wrap")
+    @classmethod
+    def _prefill_of_type(cls, value: Any, _handler: Any, info: ValidationInfo) -> Prefill | None:
+        """Validate against the personal or business shape, so errors name the real field."""
+        kind = info.data.get("type")
+        if value is None or kind is None:  # no prefill, or ``type`` itself is already invalid
+            return None
+        model: type[Prefill] = BusinessPrefill if kind == "business" else PersonalPrefill
+        if isinstance(value, model):
+            return value
+        # A ValidationError raised here keeps its locations under ``customer.prefill``.
+        return model.model_validate(value, strict=True)
+
 
 class OnboardingSessionCreate(BaseModel):
     """Body of ``POST /api/v1/onboarding-sessions``."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
+    mode: Literal["link", "prefill"] = "link"
     customer: CustomerCreate
     return_url: str = Field(min_length=1, max_length=2048)
     ttl_seconds: int | None = Field(default=None, ge=1)
@@ -103,6 +144,16 @@ class OnboardingSession(SQLModel, table=True):
     # Personal data needed only for the identity check; erased when the session ends.
     customer_email: str | None = SQLField(default=None, max_length=254)
     customer_date_of_birth: date | None = None
+    customer_registration_number: str | None = SQLField(default=None, max_length=32)
+    mode: str = SQLField(default=SessionMode.LINK, max_length=16)
+    # Prefill mode: the partner's data as a Fernet ciphertext, kept only until the redirect.
+    prefill_ciphertext: str | None = None
+    # Prefill mode: while in the future, one launch request is preparing Wise (see prefill.py).
+    prepare_lease_until: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    existing_account: bool = False
+    # JSON list of the profile calls Wise refused ({"call", "status", "codes"}); no personal data.
+    prefill_errors: str | None = None
+    identity_check: str | None = SQLField(default=None, max_length=16)
     return_url: str = SQLField(max_length=2048)
     launch_token_hash: str = SQLField(unique=True, max_length=64)
     state_hash: str | None = SQLField(default=None, unique=True, max_length=64)
@@ -127,15 +178,27 @@ class OnboardingSessionCreated(BaseModel):
     expires_at: datetime
 
 
+class PrefillError(BaseModel):
+    """A Wise call of the prefill preparation that Wise refused; the customer completes it there."""
+
+    call: str
+    status: int | None
+    codes: list[str]
+
+
 class OnboardingSessionPublic(BaseModel):
     """What ``GET /api/v1/onboarding-sessions/<id>`` returns."""
 
     id: str
     status: str
+    mode: str
     customer_external_id: str
     failure_reason: str | None
     wise_error: str | None
     wise_profile_id: int | None
+    existing_account: bool
+    identity_check: str | None
+    prefill_errors: list[PrefillError]
     created_at: datetime
     expires_at: datetime
     completed_at: datetime | None
@@ -143,4 +206,18 @@ class OnboardingSessionPublic(BaseModel):
     @classmethod
     def of(cls, row: OnboardingSession) -> OnboardingSessionPublic:
         """Build the public view of a row."""
-        return cls.model_validate(row, from_attributes=True)
+        return cls(
+            id=row.id,
+            status=row.status,
+            mode=row.mode,
+            customer_external_id=row.customer_external_id,
+            failure_reason=row.failure_reason,
+            wise_error=row.wise_error,
+            wise_profile_id=row.wise_profile_id,
+            existing_account=row.existing_account,
+            identity_check=row.identity_check,
+            prefill_errors=[PrefillError(**e) for e in json.loads(row.prefill_errors or "[]")],
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            completed_at=row.completed_at,
+        )

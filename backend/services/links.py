@@ -29,6 +29,7 @@ def store_link(
     profile_type: str,
     wise_user_id: int | None,
     tokens: TokenSet,
+    identity_check: str | None = None,
 ) -> WiseLink:
     """Create or replace the customer's link with fresh encrypted tokens. The caller commits."""
     link = find_link(db=db, customer_external_id=customer_external_id)
@@ -45,6 +46,7 @@ def store_link(
     link.profile_type = profile_type
     link.wise_user_id = wise_user_id
     link.session_id = session_id
+    link.identity_check = identity_check
     link.access_token_ciphertext = cipher.encrypt(tokens.access_token)
     link.refresh_token_ciphertext = (
         cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None

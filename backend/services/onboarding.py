@@ -5,11 +5,17 @@ created → launched → linked | declined | failed, or expired.
 Every transition is a single ``UPDATE ... WHERE <expected status>`` whose row count decides the
 winner, so concurrent requests on any number of instances agree. No transaction is held open
 while Wise is called.
+
+In prefill mode a launch first takes a preparation lease on the created session (also a
+compare-and-set), prepares the Wise account (``backend.services.prefill``) and only then moves the
+session to launched, in the same statement that releases the lease.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,19 +26,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from backend.clock import Clock
 from backend.crypto import TokenCipher
 from backend.errors import (
     CallbackRejected,
     InvalidRequest,
     InvalidReturnUrl,
+    LaunchInProgress,
     LaunchLinkUnavailable,
     NotFound,
     ServiceUnavailable,
+    WiseUnavailableAtLaunch,
 )
 from backend.models import (
+    BusinessPrefill,
     FailureReason,
+    IdentityCheck,
     OnboardingSession,
     OnboardingSessionCreate,
+    OnboardingSessionCreated,
+    SessionMode,
     SessionStatus,
 )
 from backend.security import (
@@ -42,18 +55,23 @@ from backend.security import (
     plausible_secret,
     with_query,
 )
-from backend.services import links
-from backend.services.identity import GrantedProfile, identity_failure
+from backend.services import idempotency, links, prefill
+from backend.services.idempotency import IdempotencyKey
+from backend.services.identity import GrantedProfile, check_identity
 from backend.settings import Settings
 from backend.wise import (
     TokenSet,
     WiseApiError,
     WiseClient,
+    WiseError,
     WiseOAuthError,
     WiseProtocolError,
     WiseUnavailable,
 )
 from backend.wise.client import safe_error_code
+from backend.wise.retry import BudgetExhausted
+
+logger = logging.getLogger(__name__)
 
 # A callback that won the state but never finished (the process died mid-exchange) is failed after
 # this long, so the partner is not left waiting on a session stuck in "launched".
@@ -61,6 +79,16 @@ INTERRUPTED_AFTER = timedelta(minutes=5)
 
 S = OnboardingSession
 USED = "This sign-in link has already been used. Please start again from the app."
+
+# Every transition into a terminal status erases the session's personal data with these values.
+ERASED: dict[str, Any] = {
+    "customer_email": None,
+    "customer_date_of_birth": None,
+    "customer_registration_number": None,
+    "prefill_ciphertext": None,
+}
+# Seconds a customer is asked to wait before trying a launch link again.
+LAUNCH_RETRY_AFTER = "5"
 
 
 @dataclass(frozen=True)
@@ -73,6 +101,14 @@ class Launch:
 
 
 @dataclass(frozen=True)
+class Created:
+    """A create answer: the 201 body, and whether it replays an earlier one (Idempotency-Key)."""
+
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
 class Outcome:
     """A finished callback: the session and the allowlisted URL to send the browser back to."""
 
@@ -81,9 +117,56 @@ class Outcome:
 
 
 def create_session(
-    *, db: Session, settings: Settings, now: datetime, data: OnboardingSessionCreate
+    *,
+    db: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    now: datetime,
+    data: OnboardingSessionCreate,
+    idempotency_key: IdempotencyKey | None = None,
+) -> Created:
+    """Create a session and return the 201 body with its launch URL.
+
+    The launch URL is known only here. With an ``Idempotency-Key``, a retry with the same body
+    gets this same answer back, and concurrent first uses of one key still create one session.
+    """
+    if idempotency_key is not None:
+        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        if earlier is not None:
+            return Created(earlier, replayed=True)
+    row, launch_url = _new_session(settings, cipher, now, data)
+    db.add(row)
+    body = OnboardingSessionCreated(
+        id=row.id, status=row.status, launch_url=launch_url, expires_at=row.expires_at
+    ).model_dump(mode="json")
+    if idempotency_key is not None:
+        idempotency.remember(
+            db=db,
+            settings=settings,
+            cipher=cipher,
+            now=now,
+            key=idempotency_key,
+            session_id=row.id,
+            answer=body,
+        )
+    try:
+        db.commit()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key committed first; its session is the one.
+        db.rollback()
+        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        if earlier is None:
+            raise
+        return Created(earlier, replayed=True)
+    return Created(body)
+
+
+def _new_session(
+    settings: Settings, cipher: TokenCipher, now: datetime, data: OnboardingSessionCreate
 ) -> tuple[OnboardingSession, str]:
-    """Create a session and return it with its launch URL (the only time the token is known)."""
+    """Check the body against the configuration and build the row and its launch URL."""
     ttl = data.ttl_seconds or settings.session_ttl_seconds
     if ttl > settings.session_max_ttl_seconds:
         raise InvalidRequest(
@@ -98,20 +181,56 @@ def create_session(
             "it is checked against the linked Wise profile",
             field="customer.date_of_birth",
         )
+    registration_number = _registration_number(data)
+    if data.mode == SessionMode.PREFILL and customer.prefill is None:
+        raise InvalidRequest(
+            'customer.prefill is required when mode is "prefill"', field="customer.prefill"
+        )
+    if data.mode == SessionMode.LINK and customer.prefill is not None:
+        raise InvalidRequest(
+            'customer.prefill is only used when mode is "prefill"', field="customer.prefill"
+        )
     token = new_secret()
     row = OnboardingSession(
+        mode=data.mode,
         customer_external_id=customer.external_id,
         customer_type=customer.type,
         customer_email=customer.email,
         customer_date_of_birth=customer.date_of_birth,
+        customer_registration_number=registration_number,
+        prefill_ciphertext=(
+            prefill.encrypt_prefill(cipher, customer.prefill) if customer.prefill else None
+        ),
         return_url=data.return_url,
         launch_token_hash=hash_secret(token),
         created_at=now,
         expires_at=now + timedelta(seconds=ttl),
     )
-    db.add(row)
-    db.commit()
     return row, f"{settings.public_base_url}/onboarding/launch/{token}"
+
+
+def _registration_number(data: OnboardingSessionCreate) -> str | None:
+    """The business registration number the identity check compares, if the partner gave one."""
+    customer = data.customer
+    if customer.type != "business":
+        if customer.registration_number is not None:
+            raise InvalidRequest(
+                "customer.registration_number is only for business customers",
+                field="customer.registration_number",
+            )
+        return None
+    given = customer.registration_number
+    prefilled = (
+        customer.prefill.registration_number
+        if isinstance(customer.prefill, BusinessPrefill)
+        else None
+    )
+    if given and prefilled and given != prefilled:
+        raise InvalidRequest(
+            "customer.prefill.registration_number differs from customer.registration_number",
+            field="customer.prefill.registration_number",
+        )
+    return given or prefilled
 
 
 def get_session(*, db: Session, now: datetime, session_id: str) -> OnboardingSession:
@@ -123,7 +242,13 @@ def get_session(*, db: Session, now: datetime, session_id: str) -> OnboardingSes
 
 
 def launch(
-    *, db: Session, settings: Settings, wise: WiseClient, now: datetime, token: str
+    *,
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    token: str,
 ) -> Launch:
     """Redeem a launch token once and prepare the redirect to Wise's authorize page."""
     if not settings.wise_configured:
@@ -132,6 +257,90 @@ def launch(
     if not plausible_secret(token):
         raise LaunchLinkUnavailable()
     token_hash = hash_secret(token)
+    row = db.exec(select(S).where(col(S.launch_token_hash) == token_hash)).first()
+    if row is not None and row.mode == SessionMode.PREFILL:
+        return _launch_prefilled(db, settings, wise, cipher, clock, row)
+    return _redirect(db, settings, wise, clock.now(), token_hash, claim_code=None)
+
+
+def _launch_prefilled(
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    row: OnboardingSession,
+) -> Launch:
+    """Prepare the Wise account under a lease on the session, then redirect.
+
+    The lease (a compare-and-set on ``prepare_lease_until``) lets exactly one request of a link
+    talk to Wise at a time: a second one, e.g. a double click, gets a "try again" page at once
+    instead of waiting, and never creates a second Wise user. A lease left by a crashed process
+    runs out after the time budget plus a margin.
+    """
+    now = clock.now()
+    lease_until = now + timedelta(seconds=settings.prefill.time_budget_seconds + 15)
+    leased = _transition(
+        db,
+        (
+            col(S.id) == row.id,
+            col(S.status) == SessionStatus.CREATED,
+            col(S.expires_at) > now,
+            col(S.prepare_lease_until).is_(None) | (col(S.prepare_lease_until) <= now),
+        ),
+        prepare_lease_until=lease_until,
+    )
+    db.commit()
+    db.refresh(row)
+    if not leased:
+        if row.status == SessionStatus.CREATED and row.expires_at > now:
+            raise LaunchInProgress(headers={"Retry-After": LAUNCH_RETRY_AFTER})
+        row = _settle_if_stale(db=db, row=row, now=now)
+        raise LaunchLinkUnavailable(
+            return_link=_return_link(settings, row, status=SessionStatus.EXPIRED)
+        )
+    mine = (col(S.id) == row.id, col(S.prepare_lease_until) == lease_until)
+    try:
+        prepared = prefill.prepare(
+            db=db, settings=settings, wise=wise, cipher=cipher, clock=clock, session=row
+        )
+    except BaseException as exc:
+        db.rollback()
+        _transition(db, mine, prepare_lease_until=None)
+        db.commit()
+        if isinstance(exc, WiseError):
+            # Not transient (e.g. Wise refuses the client credentials): say so to operators.
+            logger.error("prefill launch of session %s failed: %s", row.id, exc)
+        if isinstance(exc, BudgetExhausted | WiseError):
+            raise WiseUnavailableAtLaunch(headers={"Retry-After": LAUNCH_RETRY_AFTER}) from None
+        raise
+    return _redirect(
+        db,
+        settings,
+        wise,
+        clock.now(),
+        row.launch_token_hash,
+        claim_code=prepared.claim_code,
+        lease=mine,
+        # Wise now holds the pre-filled data; the kit's copy is not needed any more.
+        prefill_ciphertext=None,
+        existing_account=prepared.existing_account,
+        prefill_errors=json.dumps(prepared.errors) if prepared.errors else None,
+    )
+
+
+def _redirect(
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    now: datetime,
+    token_hash: str,
+    *,
+    claim_code: str | None,
+    lease: tuple[Any, ...] = (),
+    **values: Any,
+) -> Launch:
+    """Spend the launch token (created → launched) and build the authorize URL."""
     state, binding = new_secret(), new_secret()
     won = _transition(
         db,
@@ -139,22 +348,30 @@ def launch(
             col(S.launch_token_hash) == token_hash,
             col(S.status) == SessionStatus.CREATED,
             col(S.expires_at) > now,
+            *lease,
         ),
         status=SessionStatus.LAUNCHED,
         launched_at=now,
         state_hash=hash_secret(state),
         binding_hash=hash_secret(binding),
         state_expires_at=now + timedelta(seconds=settings.state_ttl_seconds),
+        prepare_lease_until=None,
+        **values,
     )
     db.commit()
-    row = db.exec(select(S).where(col(S.launch_token_hash) == token_hash)).first()
+    row = db.exec(
+        select(S)
+        .where(col(S.launch_token_hash) == token_hash)
+        .execution_options(populate_existing=True)
+    ).first()
     if not won or row is None:
         link = None
         if row is not None:
             row = _settle_if_stale(db=db, row=row, now=now)
             link = _return_link(settings, row, status=SessionStatus.EXPIRED)
         raise LaunchLinkUnavailable(return_link=link)
-    return Launch(session=row, authorize_url=wise.authorize_url(state=state), binding=binding)
+    authorize_url = wise.authorize_url(state=state, claim_account_code=claim_code)
+    return Launch(session=row, authorize_url=authorize_url, binding=binding)
 
 
 def complete(
@@ -211,15 +428,24 @@ def complete(
     profile = GrantedProfile.parse(body)
     if profile is None or profile.id != int(profile_param):
         return _finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.NO_PROFILE)
-    failure = identity_failure(
+    identity = check_identity(
         profile=profile,
         customer_type=row.customer_type,
         customer_date_of_birth=row.customer_date_of_birth,
+        customer_registration_number=row.customer_registration_number,
     )
-    if failure is not None:
+    if identity.failure is not None:
         # The tokens are dropped here: they belong to someone the partner did not verify.
-        return _finish(db, settings, row, now, SessionStatus.FAILED, failure)
-    return _link(db, settings, cipher, row, now, profile, tokens)
+        return _finish(
+            db,
+            settings,
+            row,
+            now,
+            SessionStatus.FAILED,
+            identity.failure,
+            identity_check=identity.check,
+        )
+    return _link(db, settings, cipher, row, now, profile, tokens, identity.check)
 
 
 def sweep(*, db: Session, now: datetime) -> int:
@@ -288,6 +514,7 @@ def _link(
     now: datetime,
     profile: GrantedProfile,
     tokens: TokenSet,
+    identity_check: IdentityCheck,
 ) -> Outcome:
     """Store the link and mark the session linked in one transaction."""
     for attempt in range(2):
@@ -301,9 +528,18 @@ def _link(
             profile_type=profile.type,
             wise_user_id=profile.user_id,
             tokens=tokens,
+            identity_check=identity_check,
         )
         try:
-            return _finish(db, settings, row, now, SessionStatus.LINKED, wise_profile_id=profile.id)
+            return _finish(
+                db,
+                settings,
+                row,
+                now,
+                SessionStatus.LINKED,
+                wise_profile_id=profile.id,
+                identity_check=identity_check,
+            )
         except IntegrityError:
             # Another session of this customer inserted the link row first; update it instead.
             db.rollback()
@@ -321,6 +557,7 @@ def _finish(
     reason: FailureReason | None = None,
     wise_error: str | None = None,
     wise_profile_id: int | None = None,
+    identity_check: IdentityCheck | None = None,
 ) -> Outcome:
     """Move a launched session to a terminal status, erase its personal data, and commit."""
     _transition(
@@ -330,9 +567,9 @@ def _finish(
         failure_reason=reason,
         wise_error=wise_error,
         wise_profile_id=wise_profile_id,
+        identity_check=identity_check,
         completed_at=now,
-        customer_email=None,
-        customer_date_of_birth=None,
+        **ERASED,
     )
     db.commit()
     db.refresh(row)
@@ -346,8 +583,8 @@ def _settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> O
         (col(S.id) == row.id, _stale_condition(now)),
         status=SessionStatus.EXPIRED,
         completed_at=now,
-        customer_email=None,
-        customer_date_of_birth=None,
+        prepare_lease_until=None,
+        **ERASED,
     )
     # A session whose state was claimed but never finished is not expired: it was interrupted.
     interrupted = _transition(
@@ -360,8 +597,7 @@ def _settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> O
         status=SessionStatus.FAILED,
         failure_reason=FailureReason.INTERRUPTED,
         completed_at=now,
-        customer_email=None,
-        customer_date_of_birth=None,
+        **ERASED,
     )
     if changed or interrupted:
         db.commit()

@@ -7,6 +7,7 @@ Every call has a connect and a read timeout, follows no redirects, and turns fai
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ from backend.wise.errors import (
 )
 
 ERROR_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+ERROR_PATH_RE = re.compile(r"^[A-Za-z0-9_.\[\]-]{1,64}$")
+IDEMPOTENCE_HEADER = "X-idempotence-uuid"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,23 @@ def safe_error_code(value: object) -> str:
     """Return an OAuth error code fit to store, or ``unknown`` for anything odd."""
     text = str(value or "")
     return text if ERROR_CODE_RE.match(text) else "unknown"
+
+
+def api_error_codes(body: object) -> list[str]:
+    """Return Wise's validation error codes as ``CODE`` or ``CODE:path``, fit to store.
+
+    Only codes and field paths are kept: messages and arguments may echo personal data (the 409
+    for an existing email repeats the address).
+    """
+    errors = body.get("errors") if isinstance(body, dict) else None
+    codes: list[str] = []
+    for item in errors if isinstance(errors, list) else []:
+        if not isinstance(item, dict):
+            continue
+        code = safe_error_code(item.get("code"))
+        path = str(item.get("path") or "")
+        codes.append(f"{code}:{path}" if ERROR_PATH_RE.match(path) else code)
+    return codes[:10]
 
 
 class WiseClient:
@@ -88,7 +108,23 @@ class WiseClient:
             redirect_uri=self._settings.wise_redirect_uri,
         )
 
-    def _token_request(self, **form: str) -> TokenSet:
+    def client_credentials_token(self, *, timeout: float | None = None) -> TokenSet:
+        """Get an application token (``client_credentials`` grant) for the Onboarding API."""
+        return self._token_request(timeout=timeout, grant_type="client_credentials")
+
+    def registration_code_token(
+        self, *, email: str, registration_code: str, timeout: float | None = None
+    ) -> TokenSet:
+        """Get a user token for an account the partner created and the customer has not claimed."""
+        return self._token_request(
+            timeout=timeout,
+            grant_type="registration_code",
+            client_id=self._settings.wise_client_id,
+            email=email,
+            registration_code=registration_code,
+        )
+
+    def _token_request(self, *, timeout: float | None = None, **form: str) -> TokenSet:
         oauth = OAuth2Session(
             client_id=self._settings.wise_client_id,
             client_secret=self._settings.wise_client_secret,
@@ -102,7 +138,7 @@ class WiseClient:
             with oauth:
                 token = oauth.fetch_token(
                     self._url("/oauth/token"),
-                    timeout=self._timeout,
+                    timeout=self._timeouts(timeout),
                     allow_redirects=False,
                     **form,
                 )
@@ -136,16 +172,146 @@ class WiseClient:
         """Read one profile with the user's token (``GET /v2/profiles/{id}``)."""
         return self._api("GET", f"/v2/profiles/{int(profile_id)}", access_token=access_token)
 
-    def _api(
-        self, method: str, path: str, *, access_token: str, json: object = None
+    # -- Onboarding API (prefill) --------------------------------------------------------------
+
+    def sign_up(
+        self,
+        *,
+        app_token: str,
+        email: str,
+        registration_code: str,
+        language: str,
+        timeout: float | None = None,
+    ) -> int:
+        """Create an unclaimed Wise account for ``email``; return its user id.
+
+        A 409 (the email already has an account) surfaces as ``WiseApiError`` with status 409.
+        """
+        body = self._api(
+            "POST",
+            "/v1/user/signup/registration_code",
+            access_token=app_token,
+            json={"email": email, "registrationCode": registration_code, "language": language},
+            timeout=timeout,
+        )
+        try:
+            return int(body["id"])
+        except (KeyError, TypeError, ValueError):
+            raise WiseProtocolError("sign-up answered without a user id") from None
+
+    def create_personal_profile(
+        self,
+        *,
+        access_token: str,
+        body: Mapping[str, Any],
+        idempotence_uuid: str,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
+        """``POST /v2/profiles/personal-profile``; a repeat with the same uuid creates nothing."""
+        return self._api(
+            "POST",
+            "/v2/profiles/personal-profile",
+            access_token=access_token,
+            json=dict(body),
+            headers={IDEMPOTENCE_HEADER: idempotence_uuid},
+            timeout=timeout,
+        )
+
+    def create_business_profile(
+        self,
+        *,
+        access_token: str,
+        body: Mapping[str, Any],
+        idempotence_uuid: str,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """``POST /v3/profiles/business-profile``; a repeat with the same uuid creates nothing."""
+        return self._api(
+            "POST",
+            "/v3/profiles/business-profile",
+            access_token=access_token,
+            json=dict(body),
+            headers={IDEMPOTENCE_HEADER: idempotence_uuid},
+            timeout=timeout,
+        )
+
+    def add_business_people(
+        self,
+        *,
+        access_token: str,
+        profile_id: int,
+        kind: str,
+        people: list[dict[str, Any]],
+        idempotence_uuid: str,
+        timeout: float | None = None,
+    ) -> list[Any]:
+        """``POST /v1/profiles/{id}/directors`` or ``/ubos``; Wise answers with all of them."""
+        if kind not in ("directors", "ubos"):
+            raise ValueError("kind must be directors or ubos")
+        body = self._api_any(
+            "POST",
+            f"/v1/profiles/{int(profile_id)}/{kind}",
+            access_token=access_token,
+            json=people,
+            headers={IDEMPOTENCE_HEADER: idempotence_uuid},
+            timeout=timeout,
+        )
+        if not isinstance(body, list):
+            raise WiseProtocolError(f"POST /v1/profiles/{{id}}/{kind} answered no JSON list")
+        return body
+
+    def claim_account(
+        self, *, access_token: str, registration_code: str, timeout: float | None = None
+    ) -> str:
+        """Get a ``claim_account_code`` (valid 5 minutes) for the customer's redirect."""
+        body = self._api(
+            "POST",
+            "/v1/user/claim-account",
+            access_token=access_token,
+            json={"registrationCode": registration_code},
+            timeout=timeout,
+        )
+        code = body.get("claimAccountCode")
+        if not isinstance(code, str) or not code or len(code) > 512:
+            raise WiseProtocolError("claim-account answered without a claimAccountCode")
+        return code
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _api(
+        self,
+        method: str,
+        path: str,
+        *,
+        access_token: str,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        body = self._api_any(
+            method, path, access_token=access_token, json=json, headers=headers, timeout=timeout
+        )
+        if not isinstance(body, dict):
+            raise WiseProtocolError(f"{method} {path} answered a body that is not a JSON object")
+        return body
+
+    def _api_any(
+        self,
+        method: str,
+        path: str,
+        *,
+        access_token: str,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         try:
             response = self._http.request(
                 method,
                 self._url(path),
-                headers={"Authorization": f"Bearer {access_token}"},
+                headers={**(headers or {}), "Authorization": f"Bearer {access_token}"},
                 json=json,
-                timeout=self._timeout,
+                timeout=self._timeouts(timeout),
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
@@ -157,10 +323,14 @@ class WiseClient:
                 status=response.status_code,
                 body=_json_or_none(response),
             )
-        body = _json_or_none(response)
-        if not isinstance(body, dict):
-            raise WiseProtocolError(f"{method} {path} answered a body that is not a JSON object")
-        return body
+        return _json_or_none(response)
+
+    def _timeouts(self, cap: float | None) -> tuple[float, float]:
+        """The (connect, read) timeouts, shortened to ``cap`` seconds when a budget runs out."""
+        if cap is None:
+            return self._timeout
+        cap = max(0.1, cap)
+        return (min(self._timeout[0], cap), min(self._timeout[1], cap))
 
     def _url(self, path: str) -> str:
         return f"{self._settings.wise_api_url}{path}"

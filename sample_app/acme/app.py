@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -113,32 +114,43 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
         customer = current_customer()
         if customer is None:
             return redirect(url_for("index"))
-        link, problem = _read_link(kit, customer)
-        return render_template("account.html", customer=customer, link=link, problem=problem)
+        return render_account(customer)
+
+    def render_account(customer: Customer, problem: str | None = None) -> str:
+        link, link_problem = _read_link(kit, customer)
+        return render_template(
+            "account.html", customer=customer, link=link, problem=problem or link_problem
+        )
+
+    def start(customer: Customer, body: dict[str, Any]) -> ResponseReturnValue:
+        """Ask the kit for a session (server to server) and send the browser to its launch URL."""
+        # One key per press: if the kit's answer is lost, the client's retry gets the same
+        # session back instead of creating a second one.
+        key = f"acme-{customer.external_id}-{secrets.token_urlsafe(16)}"
+        try:
+            created = kit.create_session(body, idempotency_key=key)
+        except (KitApiError, OSError):
+            problem = "We could not start connecting your Wise account. Please try again."
+            return render_account(customer, problem), 502
+        return redirect(created["launch_url"], code=303)
 
     @app.post("/wise/connect")
     def connect() -> ResponseReturnValue:
-        """Ask the kit for a session (server to server) and send the browser to its launch URL."""
+        """Connect a Wise account the customer logs in to (or signs up for) at Wise."""
         customer = current_customer()
         if customer is None:
             return redirect(url_for("index"))
-        body = {
-            "customer": {
-                "external_id": customer.external_id,
-                "email": customer.email,
-                "date_of_birth": customer.date_of_birth,
-                "type": "personal",
-            },
-            "return_url": config.return_url,
-        }
-        try:
-            created = kit.create_session(body)
-        except (KitApiError, OSError):
-            link, _ = _read_link(kit, customer)
-            problem = "We could not start connecting your Wise account. Please try again."
-            html = render_template("account.html", customer=customer, link=link, problem=problem)
-            return html, 502
-        return redirect(created["launch_url"], code=303)
+        return start(customer, session_body(config, customer, prefill=False))
+
+    @app.post("/wise/create")
+    def create_with_acme_details() -> ResponseReturnValue:
+        """Create the customer's Wise account from the details Acme holds (prefill mode)."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        if customer.prefill is None:
+            abort(404)
+        return start(customer, session_body(config, customer, prefill=True))
 
     @app.get("/wise/return")
     def wise_return() -> ResponseReturnValue:
@@ -160,6 +172,7 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
             abort(403)
         status = str(onboarding["status"])
         reason = onboarding.get("failure_reason")
+        existing = bool(onboarding.get("existing_account"))
         text = OUTCOME_TEXT.get(status) or FAILURE_TEXT.get(
             str(reason), "Connecting your Wise account did not work. Please try again."
         )
@@ -170,9 +183,28 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
             status=status,
             reason=reason,
             text=text,
+            existing_account=existing,
             link=link,
             problem=problem,
         )
+
+
+def session_body(config: AcmeConfig, customer: Customer, *, prefill: bool) -> dict[str, Any]:
+    """The kit's session body for this customer, in link or prefill mode."""
+    described: dict[str, Any] = {
+        "external_id": customer.external_id,
+        "email": customer.email,
+        "type": customer.type,
+    }
+    if customer.date_of_birth:
+        described["date_of_birth"] = customer.date_of_birth
+    if customer.registration_number:
+        described["registration_number"] = customer.registration_number
+    body: dict[str, Any] = {"customer": described, "return_url": config.return_url}
+    if prefill:
+        body["mode"] = "prefill"
+        described["prefill"] = customer.prefill
+    return body
 
 
 def _read_link(kit: KitClient, customer: Customer) -> tuple[dict[str, object], str | None]:

@@ -3,18 +3,79 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+ADA_PREFILL: dict[str, Any] = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "phone_number": "+447700900001",
+    "address": {
+        "first_line": "12 St James's Square",
+        "city": "London",
+        "post_code": "SW1Y 4JH",
+        "country": "GBR",
+    },
+    "nationality": "GBR",
+}
+
+MARY_PREFILL: dict[str, Any] = {
+    "first_name": "Mary",
+    "last_name": "Somerville",
+    "preferred_name": "Molly",
+    "phone_number": "+447700900123",
+    "address": {
+        "first_line": "1 Burntisland Road",
+        "city": "Edinburgh",
+        "post_code": "EH1 1AA",
+        "country": "GBR",
+    },
+    "nationality": "GBR",
+    "occupation": "Mathematician",
+}
+
+ENGINES_PREFILL: dict[str, Any] = {
+    "business_name": "Difference Engines Ltd",
+    "registration_number": "SC123456",
+    "company_type": "LIMITED",
+    "address": {
+        "first_line": "1 Dorset Street",
+        "city": "London",
+        "post_code": "W1U 4EG",
+        "country": "GBR",
+    },
+    "directors": [
+        {
+            "first_name": "Charles",
+            "last_name": "Babbage",
+            "date_of_birth": "1971-12-26",
+            "country_of_residence": "GBR",
+        }
+    ],
+    "ubos": [
+        {
+            "name": "Georgiana Whitmore",
+            "date_of_birth": "1970-01-01",
+            "country_of_residence": "GBR",
+            "ownership_percentage": 60,
+        }
+    ],
+}
 
 
 @dataclass(frozen=True)
 class Customer:
-    """An Acme Bank customer."""
+    """An Acme Bank customer, personal or business, with the KYC data Acme holds."""
 
     external_id: str
     email: str
     name: str
-    date_of_birth: str
+    date_of_birth: str | None
     password: str = "acme-demo"  # noqa: S105  (demo-only login, printed on the login page)
     note: str = ""
+    type: str = "personal"
+    registration_number: str | None = None
+    # What Acme may send Wise to pre-fill a new account ("prefill" mode); None: link only.
+    prefill: dict[str, Any] | None = None
 
 
 DEMO_CUSTOMERS: tuple[Customer, ...] = (
@@ -23,7 +84,9 @@ DEMO_CUSTOMERS: tuple[Customer, ...] = (
         "ada@example.com",
         "Ada Lovelace",
         "1990-04-01",
-        note="Has a Wise account: log in at Wise.",
+        note="Has a Wise account: log in at Wise. Creating one with Acme details falls back to "
+        "logging in, since Wise knows her email.",
+        prefill=ADA_PREFILL,
     ),
     Customer(
         "c-lin",
@@ -38,6 +101,24 @@ DEMO_CUSTOMERS: tuple[Customer, ...] = (
         "Grace Hopper",
         "1985-12-10",
         note="Acme holds a different date of birth than Wise: the identity check fails.",
+    ),
+    Customer(
+        "c-mary",
+        "mary@example.com",
+        "Mary Somerville",
+        "1980-12-26",
+        note="New to Wise: Acme creates her Wise account with the details it holds.",
+        prefill=MARY_PREFILL,
+    ),
+    Customer(
+        "c-engines",
+        "charles@engines.example",
+        "Difference Engines Ltd",
+        None,
+        note="A business new to Wise: Acme pre-fills the company, its director and its owner.",
+        type="business",
+        registration_number="SC123456",
+        prefill=ENGINES_PREFILL,
     ),
 )
 

@@ -26,9 +26,21 @@ class KitClient:
         self._http = requests.Session()
         self._http.headers["Authorization"] = f"Bearer {api_key}"
 
-    def create_session(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``POST /api/v1/onboarding-sessions``."""
-        return self._call("POST", "/api/v1/onboarding-sessions", json=body)
+    def create_session(
+        self, body: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /api/v1/onboarding-sessions``.
+
+        With an idempotency key, a request that fails in transit is sent once more with the same
+        key: the kit answers with the session it may already have created.
+        """
+        if idempotency_key is None:
+            return self._call("POST", "/api/v1/onboarding-sessions", json=body)
+        headers = {"Idempotency-Key": idempotency_key}
+        try:
+            return self._call("POST", "/api/v1/onboarding-sessions", json=body, headers=headers)
+        except (requests.ConnectionError, requests.Timeout):
+            return self._call("POST", "/api/v1/onboarding-sessions", json=body, headers=headers)
 
     def get_session(self, session_id: str) -> dict[str, Any]:
         """``GET /api/v1/onboarding-sessions/<id>``."""

@@ -222,15 +222,23 @@ def test_read_returns_the_documented_fields(
     assert set(body) == {
         "id",
         "status",
+        "mode",
         "customer_external_id",
         "failure_reason",
         "wise_error",
         "wise_profile_id",
+        "existing_account",
+        "identity_check",
+        "prefill_errors",
         "created_at",
         "expires_at",
         "completed_at",
     }
     assert body["status"] == "created"
+    assert body["mode"] == "link"
+    assert body["existing_account"] is False
+    assert body["identity_check"] is None
+    assert body["prefill_errors"] == []
     assert body["customer_external_id"] == "c-123"
     assert "launch_url" not in body
 
@@ -266,4 +274,5 @@ def test_link_of_an_unknown_customer_is_not_linked(
         "profile_id": None,
         "profile_type": None,
         "linked_at": None,
+        "identity_check": None,
     }

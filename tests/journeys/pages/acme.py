@@ -29,6 +29,15 @@ class AcmeBank:
         """Press "Connect your Wise account"; the browser leaves for the kit, then Wise."""
         self.page.get_by_role("button", name=re.compile("Connect")).click()
 
+    def create_wise_account_with_acme_details(self) -> None:
+        """Press the prefill button: Acme sends what it holds, the kit prepares the Wise account."""
+        self.page.get_by_role("button", name="Create a Wise account with your Acme details").click()
+
+    @property
+    def existing_account_note(self) -> Locator:
+        """The return page's note that an existing Wise account was connected instead."""
+        return self.page.get_by_test_id("existing-account")
+
     @property
     def outcome(self) -> Locator:
         """The outcome message on the return page."""

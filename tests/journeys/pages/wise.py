@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 PASSWORD = "wise-demo"
 TWO_FACTOR_CODE = "111111"
 
 
 class WiseAuthorize:
-    """Log in or sign up, the ID document photo, 2FA and consent."""
+    """Log in or sign up, the ID document photo, claiming a prefilled account, 2FA and consent."""
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
@@ -73,3 +73,31 @@ class WiseAuthorize:
     def deny(self) -> None:
         """Refuse the partner's access."""
         self.page.get_by_role("button", name="Deny").click()
+
+    # -- claiming an account the partner created (claim_account_code) --------------------------
+
+    def expect_claim(self, email: str) -> WiseAuthorize:
+        """Wait for the claim flow's first page, which names the prepared account."""
+        expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/oauth/authorize/"))
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(
+            "Finish setting up your Wise account"
+        )
+        expect(self.page.get_by_text(email)).to_be_visible()
+        return self
+
+    def set_password(self, password: str = PASSWORD) -> WiseAuthorize:
+        """Choose the password of the prepared account."""
+        self.page.get_by_label("Create password").fill(password)
+        self.page.get_by_label("Confirm password").fill(password)
+        self.page.get_by_role("button", name="Set password").click()
+        return self
+
+    def review_section(self, legend: str) -> Locator:
+        """One group of the pre-filled details ("Personal details", "Director 1"...)."""
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Check your details")
+        return self.page.get_by_role("group", name=legend)
+
+    def confirm_details(self) -> WiseAuthorize:
+        """Accept the reviewed details and go on to consent."""
+        self.page.get_by_role("button", name="Confirm details").click()
+        return self

@@ -1,0 +1,141 @@
+"""The client-credentials token, shared by every process through the database.
+
+Wise's application tokens live 12 hours. The kit keeps one per Wise environment and client, as a
+Fernet ciphertext, and uses it until ``ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS`` before it
+expires. Then one process takes a short lease on the row (compare-and-set) and fetches the next
+token; the others keep using the current one while it is still valid, or wait for the new one. So
+a burst of launches never makes a burst of token requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from backend.clock import Clock
+from backend.crypto import TokenCipher
+from backend.models import WiseAppToken
+from backend.settings import Settings
+from backend.wise import WiseClient
+from backend.wise.retry import Budget
+
+# Long enough for one token request with its retries; a crashed holder blocks no one for longer.
+LEASE = timedelta(seconds=30)
+# A token this close to expiry is not handed out even while another process fetches the next one.
+STILL_USABLE = timedelta(seconds=60)
+WAIT_SECONDS = 0.05
+
+
+def cache_key(settings: Settings) -> str:
+    """One cached token per Wise API URL and client id."""
+    return hashlib.sha256(f"{settings.wise_api_url}|{settings.wise_client_id}".encode()).hexdigest()
+
+
+def app_token(
+    *,
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    budget: Budget,
+) -> str:
+    """Return a valid client-credentials token, fetching one only when the cache cannot serve."""
+    key = cache_key(settings)
+    margin = timedelta(seconds=settings.prefill.app_token_refresh_margin_seconds)
+    while True:
+        now = clock.now()
+        row = db.get(WiseAppToken, key, populate_existing=True)
+        cached = _valid_until(row, now + margin)
+        if cached:
+            return cipher.decrypt(cached)
+        lease_until = now + LEASE
+        if _take_lease(db, key, now, lease_until):
+            return _fetch(db, settings, wise, cipher, clock, budget, key, lease_until)
+        cached = _valid_until(row, now + STILL_USABLE)
+        if cached:
+            return cipher.decrypt(cached)
+        # Another process is fetching and the old token is spent: wait for the new one.
+        budget.pause(WAIT_SECONDS, what="waiting for the shared Wise application token")
+
+
+def forget_app_token(*, db: Session, settings: Settings) -> None:
+    """Drop the cached token (Wise refused it), so the next call fetches a new one."""
+    db.exec(
+        update(WiseAppToken)
+        .where(col(WiseAppToken.key) == cache_key(settings))
+        .values(access_token_ciphertext=None, expires_at=None)
+    )
+    db.commit()
+
+
+def _valid_until(row: WiseAppToken | None, until: datetime) -> str | None:
+    """The cached ciphertext when its token is still valid at ``until``."""
+    if row is None or row.expires_at is None or row.expires_at <= until:
+        return None
+    return row.access_token_ciphertext
+
+
+def _take_lease(db: Session, key: str, now: datetime, lease_until: datetime) -> bool:
+    """Compare-and-set: the first process to find the lease free takes it."""
+    taken = db.exec(
+        update(WiseAppToken)
+        .where(
+            col(WiseAppToken.key) == key,
+            col(WiseAppToken.lease_until).is_(None) | (col(WiseAppToken.lease_until) <= now),
+        )
+        .values(lease_until=lease_until)
+    )
+    db.commit()
+    if taken.rowcount == 1:
+        return True
+    if db.get(WiseAppToken, key) is not None:
+        return False
+    # First use: the row does not exist yet. The primary key lets exactly one insert win.
+    db.add(WiseAppToken(key=key, lease_until=lease_until, updated_at=now))
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return False
+    return True
+
+
+def _fetch(
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    budget: Budget,
+    key: str,
+    lease_until: datetime,
+) -> str:
+    """Fetch a token under our lease, store it, and release the lease (also on failure)."""
+    mine = (col(WiseAppToken.key) == key, col(WiseAppToken.lease_until) == lease_until)
+    try:
+        tokens = budget.call(
+            lambda timeout: wise.client_credentials_token(timeout=timeout),
+            what="Wise client-credentials token",
+        )
+    except BaseException:
+        db.rollback()
+        db.exec(update(WiseAppToken).where(*mine).values(lease_until=None))
+        db.commit()
+        raise
+    db.exec(
+        update(WiseAppToken)
+        .where(*mine)
+        .values(
+            access_token_ciphertext=cipher.encrypt(tokens.access_token),
+            expires_at=tokens.access_token_expires_at,
+            lease_until=None,
+            updated_at=clock.now(),
+        )
+    )
+    db.commit()
+    return tokens.access_token

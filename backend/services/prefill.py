@@ -1,0 +1,402 @@
+"""Prefill mode: prepare the customer's Wise account before the redirect (Wise's API pre-upload).
+
+``prepare`` runs while one launch request holds the session's preparation lease (taken and
+released in ``backend.services.onboarding``). In order, it:
+
+1. gets the shared client-credentials token (``backend.services.app_token``);
+2. signs the customer up with ``POST /v1/user/signup/registration_code``. The registration code
+   is made once per customer, kept encrypted, and reused by every retry and every later session;
+3. on 409 (the email already has a Wise account) tries that code: if it works, the account is
+   the one the kit created earlier and was never claimed, so preparation goes on; if Wise refuses
+   it, the customer logs in to their own account instead (link mode, ``existing_account``);
+4. takes a user token with the ``registration_code`` grant;
+5. creates the personal profile, or the business profile with its directors and owners. Each call
+   carries an ``X-idempotence-uuid`` derived from the customer's seed and the call, so a retry
+   never creates a second profile. A call Wise refuses is recorded and skipped: Wise asks the
+   customer for that data itself;
+6. gets a claim code (valid 5 minutes) for the redirect.
+
+Transient failures are retried with backoff within ``ONBOARDING_PREFILL_TIME_BUDGET_SECONDS``;
+past it ``BudgetExhausted`` reaches the caller, which shows a "try again" page. Progress (the
+customer's account row, the Wise user id) is committed as it is made, never across a Wise call,
+so the next attempt picks up where this one stopped. Nothing here logs personal data, a code or
+a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.clock import Clock
+from backend.crypto import TokenCipher
+from backend.models import (
+    BusinessPrefill,
+    DirectorPrefill,
+    OnboardingSession,
+    PersonalPrefill,
+    Prefill,
+    PrefillAccount,
+    PrefillAddress,
+    UboPrefill,
+)
+from backend.security import hash_secret
+from backend.services.app_token import app_token, forget_app_token
+from backend.settings import Settings
+from backend.wise import WiseApiError, WiseClient, WiseOAuthError, WiseProtocolError
+from backend.wise.client import api_error_codes
+from backend.wise.retry import Budget
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Wise asks for at least 32 characters; 32 random bytes give 43.
+REGISTRATION_CODE_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Where the redirect goes: the claim flow (``claim_code``) or plain log-in (None)."""
+
+    claim_code: str | None
+    existing_account: bool = False
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def encrypt_prefill(cipher: TokenCipher, data: Prefill) -> str:
+    """The prefill as stored on the session: a Fernet ciphertext of its JSON."""
+    return cipher.encrypt(data.model_dump_json(exclude_none=True))
+
+
+def decrypt_prefill(cipher: TokenCipher, ciphertext: str, customer_type: str) -> Prefill:
+    """Read a stored prefill back into its personal or business shape."""
+    model: type[Prefill] = BusinessPrefill if customer_type == "business" else PersonalPrefill
+    return model.model_validate_json(cipher.decrypt(ciphertext))
+
+
+def prepare(
+    *,
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    session: OnboardingSession,
+) -> Prepared:
+    """Create (or find again) the customer's Wise account and profiles; return the claim code.
+
+    Raises ``BudgetExhausted`` when Wise stays unavailable; nothing is lost, the next launch of
+    the same link carries on where this one stopped.
+    """
+    if session.prefill_ciphertext is None or session.customer_email is None:
+        return Prepared(claim_code=None)  # nothing to pre-fill: plain link mode
+    data = decrypt_prefill(cipher, session.prefill_ciphertext, session.customer_type)
+    email = session.customer_email
+    budget = Budget(settings.prefill.time_budget_seconds)
+    account, code = _account(db, cipher, clock.now(), session.customer_external_id, email)
+
+    if account.wise_user_id is None:
+        try:
+            user_id = _with_app_token(
+                db,
+                settings,
+                wise,
+                cipher,
+                clock,
+                budget,
+                lambda token, timeout: wise.sign_up(
+                    app_token=token,
+                    email=email,
+                    registration_code=code,
+                    language=settings.prefill.language,
+                    timeout=timeout,
+                ),
+            )
+        except WiseApiError as exc:
+            if exc.status != 409:
+                # Wise refused the sign-up itself (e.g. an email it does not accept): the customer
+                # signs up or logs in on Wise's page instead.
+                logger.info("prefill: sign-up refused (%s); session %s: link mode", exc, session.id)
+                return Prepared(claim_code=None, errors=[_error("signup", exc)])
+            # 409: the email has an account. It may be the one this kit made on an earlier try
+            # whose answer was lost; the registration code below tells.
+        else:
+            _remember_user(db, account, user_id, clock.now())
+
+    try:
+        user = budget.call(
+            lambda timeout: wise.registration_code_token(
+                email=email, registration_code=code, timeout=timeout
+            ),
+            what="Wise registration-code token",
+        )
+    except WiseOAuthError:
+        # Someone else's account, or ours already claimed: the customer logs in and links it.
+        logger.info("prefill: existing Wise account; session %s uses link mode", session.id)
+        return Prepared(claim_code=None, existing_account=True)
+
+    errors = _create_profiles(wise, budget, user.access_token, account, session, data)
+
+    try:
+        claim_code = budget.call(
+            lambda timeout: wise.claim_account(
+                access_token=user.access_token, registration_code=code, timeout=timeout
+            ),
+            what="Wise claim-account",
+        )
+    except WiseApiError as exc:
+        # Claimed between the two calls, or refused: the customer logs in at Wise instead.
+        logger.info("prefill: claim refused (%s); session %s: link mode", exc, session.id)
+        errors.append(_error("claim_account", exc))
+        return Prepared(claim_code=None, existing_account=True, errors=errors)
+    return Prepared(claim_code=claim_code, errors=errors)
+
+
+# -- the customer's Wise account ---------------------------------------------------------------
+
+
+def _account(
+    db: Session, cipher: TokenCipher, now: datetime, customer_external_id: str, email: str
+) -> tuple[PrefillAccount, str]:
+    """Return the customer's account row and registration code, creating them on first use."""
+    email_hash = hash_secret(email.strip().lower())
+    for _ in range(2):
+        row = db.exec(
+            select(PrefillAccount)
+            .where(col(PrefillAccount.customer_external_id) == customer_external_id)
+            .execution_options(populate_existing=True)
+        ).first()
+        if row is not None and row.email_hash == email_hash:
+            return row, cipher.decrypt(row.registration_code_ciphertext)
+        code = secrets.token_urlsafe(REGISTRATION_CODE_BYTES)
+        fresh: dict[str, Any] = {
+            "email_hash": email_hash,
+            "registration_code_ciphertext": cipher.encrypt(code),
+            "idempotence_seed": str(uuid.uuid4()),
+            "wise_user_id": None,
+            "updated_at": now,
+        }
+        if row is None:
+            db.add(
+                PrefillAccount(customer_external_id=customer_external_id, created_at=now, **fresh)
+            )
+        else:
+            # The customer's email changed since the last account was made: that account belongs
+            # to the old address, so a new one (new code, new idempotence seed) is started.
+            db.exec(
+                update(PrefillAccount)
+                .where(
+                    col(PrefillAccount.id) == row.id,
+                    col(PrefillAccount.email_hash) == row.email_hash,
+                )
+                .values(**fresh)
+            )
+        try:
+            db.commit()
+        except IntegrityError:
+            db.rollback()  # another launch of this customer created it first: read theirs
+    raise RuntimeError("prefill account could not be created")
+
+
+def _remember_user(db: Session, account: PrefillAccount, user_id: int, now: datetime) -> None:
+    db.exec(
+        update(PrefillAccount)
+        .where(col(PrefillAccount.id) == account.id)
+        .values(wise_user_id=user_id, updated_at=now)
+    )
+    db.commit()
+
+
+def _with_app_token(
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    budget: Budget,
+    call: Callable[[str, float], T],
+) -> T:
+    """Run ``call(token, timeout)`` with the shared application token; renew it once on 401."""
+    for attempt in range(2):
+        token = app_token(
+            db=db, settings=settings, wise=wise, cipher=cipher, clock=clock, budget=budget
+        )
+        try:
+            return budget.call(partial(call, token), what="Wise sign-up")
+        except WiseApiError as exc:
+            if exc.status != 401 or attempt:
+                raise
+            forget_app_token(db=db, settings=settings)
+    raise AssertionError("unreachable")
+
+
+# -- profiles ----------------------------------------------------------------------------------
+
+
+def _create_profiles(
+    wise: WiseClient,
+    budget: Budget,
+    access_token: str,
+    account: PrefillAccount,
+    session: OnboardingSession,
+    data: Prefill,
+) -> list[dict[str, Any]]:
+    """Create the profile(s); return the calls Wise refused. Transient failures propagate."""
+    seed = uuid.UUID(account.idempotence_seed)
+
+    def idempotence_uuid(call: str) -> str:
+        # Same customer account and same call: same uuid, on every retry and every session.
+        return str(uuid.uuid5(seed, call))
+
+    if isinstance(data, PersonalPrefill):
+        try:
+            budget.call(
+                lambda timeout: wise.create_personal_profile(
+                    access_token=access_token,
+                    body=personal_body(session, data),
+                    idempotence_uuid=idempotence_uuid("personal_profile"),
+                    timeout=timeout,
+                ),
+                what="Wise personal profile",
+            )
+        except WiseApiError as exc:
+            return [_error("personal_profile", exc)]
+        return []
+
+    try:
+        business = budget.call(
+            lambda timeout: wise.create_business_profile(
+                access_token=access_token,
+                body=business_body(session, data),
+                idempotence_uuid=idempotence_uuid("business_profile"),
+                timeout=timeout,
+            ),
+            what="Wise business profile",
+        )
+        profile_id = int(business["id"])
+    except WiseApiError as exc:
+        return [_error("business_profile", exc)]
+    except (KeyError, TypeError, ValueError):
+        raise WiseProtocolError("business profile answered without an id") from None
+    errors: list[dict[str, Any]] = []
+    people = (
+        ("directors", [director_body(d) for d in data.directors]),
+        ("ubos", [ubo_body(u) for u in data.ubos]),
+    )
+    for kind, items in people:
+        if not items:
+            continue
+
+        def add(timeout: float, kind: str = kind, items: list[dict[str, Any]] = items) -> object:
+            return wise.add_business_people(
+                access_token=access_token,
+                profile_id=profile_id,
+                kind=kind,
+                people=items,
+                idempotence_uuid=idempotence_uuid(kind),
+                timeout=timeout,
+            )
+
+        try:
+            budget.call(add, what=f"Wise {kind}")
+        except WiseApiError as exc:
+            errors.append(_error(kind, exc))
+    return errors
+
+
+def _error(call: str, exc: WiseApiError) -> dict[str, Any]:
+    """A refused call as recorded on the session: which call, the status and Wise's codes."""
+    logger.info("prefill: Wise refused %s (%s)", call, exc.status)
+    return {"call": call, "status": exc.status, "codes": api_error_codes(exc.body)}
+
+
+# -- request bodies, in Wise's field names -----------------------------------------------------
+
+
+def personal_body(session: OnboardingSession, data: PersonalPrefill) -> dict[str, Any]:
+    """``POST /v2/profiles/personal-profile``."""
+    dob = session.customer_date_of_birth
+    return _compact(
+        {
+            "firstName": data.first_name,
+            "lastName": data.last_name,
+            "preferredName": data.preferred_name,
+            "dateOfBirth": dob.isoformat() if dob else None,
+            "nationality": data.nationality,
+            "externalCustomerId": session.customer_external_id,
+            "address": address_body(data.address),
+            "contactDetails": {"email": session.customer_email, "phoneNumber": data.phone_number},
+            "occupations": (
+                [{"code": data.occupation, "format": "FREE_FORM"}] if data.occupation else None
+            ),
+        }
+    )
+
+
+def business_body(session: OnboardingSession, data: BusinessPrefill) -> dict[str, Any]:
+    """``POST /v3/profiles/business-profile``."""
+    return _compact(
+        {
+            "businessName": data.business_name,
+            "registrationNumber": data.registration_number,
+            "companyType": data.company_type,
+            "externalCustomerId": session.customer_external_id,
+            "address": address_body(data.address),
+        }
+    )
+
+
+def director_body(director: DirectorPrefill) -> dict[str, Any]:
+    """One item of ``POST /v1/profiles/{id}/directors``."""
+    return _compact(
+        {
+            "firstName": director.first_name,
+            "lastName": director.last_name,
+            "dateOfBirth": director.date_of_birth,
+            "countryOfResidenceIso3Code": director.country_of_residence,
+        }
+    )
+
+
+def ubo_body(ubo: UboPrefill) -> dict[str, Any]:
+    """One item of ``POST /v1/profiles/{id}/ubos``."""
+    return _compact(
+        {
+            "name": ubo.name,
+            "dateOfBirth": ubo.date_of_birth,
+            "countryOfResidenceIso3Code": ubo.country_of_residence,
+            "addressFirstLine": ubo.address_first_line,
+            "postCode": ubo.post_code,
+            "ownershipPercentage": ubo.ownership_percentage,
+        }
+    )
+
+
+def address_body(address: PrefillAddress | None) -> dict[str, Any] | None:
+    """An address in Wise's shape."""
+    if address is None:
+        return None
+    return _compact(
+        {
+            "addressFirstLine": address.first_line,
+            "city": address.city,
+            "postCode": address.post_code,
+            "countryIso3Code": address.country,
+            "stateCode": address.state_code,
+        }
+    )
+
+
+def _compact(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}

@@ -1,0 +1,353 @@
+"""Launching in prefill mode: account, profiles and claim code at Wise, then the usual return."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+import pytest
+import requests
+
+from sample_app.demo import Stack
+from sample_app.wise_emulator import EmulatorControl
+from tests.prefill.conftest import (
+    BUSINESS_CUSTOMER,
+    CLIENT_ID,
+    PERSONAL_CUSTOMER,
+    SIGN_UP,
+    PrefillKit,
+    claim_code_of,
+    created_counts,
+    db_value,
+    prefill_body,
+    query_of,
+    registration_code,
+)
+
+# -- the happy paths ---------------------------------------------------------------------------
+
+
+def test_personal_prefill_creates_the_account_then_links_after_the_claim(
+    prefill_kit: PrefillKit, wise: EmulatorControl, stack: Stack, database_url: str
+) -> None:
+    before = created_counts(wise)
+    created = prefill_kit.create(prefill_body())
+    launched = prefill_kit.launch(created)
+
+    query = query_of(launched.authorize_url)
+    assert launched.authorize_url.startswith(f"{stack.emulator_url}/oauth/authorize/?")
+    assert query["client_id"] == CLIENT_ID
+    assert query["redirect_uri"] == prefill_kit.callback_url
+    assert query["claim_account_code"]
+    user = wise.get_user("mary@example.com")
+    assert user is not None
+    assert user["claimed"] is False
+    assert user["created_by_client_id"] == CLIENT_ID
+    (profile,) = user["profiles"]
+    assert profile["type"] == "PERSONAL"
+    assert (profile["firstName"], profile["lastName"], profile["preferredName"]) == (
+        "Mary",
+        "Somerville",
+        "Molly",
+    )
+    assert profile["dateOfBirth"] == "1980-12-26"
+    assert profile["nationality"] == "gbr"
+    assert profile["externalCustomerId"] == "c-mary"
+    assert profile["contactDetails"] == {
+        "email": "mary@example.com",
+        "phoneNumber": "+447700900123",
+    }
+    assert profile["occupations"] == [{"code": "Mathematician", "format": "FREE_FORM"}]
+    assert profile["address"]["addressFirstLine"] == "1 Burntisland Road"
+    assert profile["address"]["countryIso3Code"] == "gbr"
+    assert created_counts(wise) == (before[0] + 1, before[1] + 1)
+
+    session = prefill_kit.session(created["id"])
+    assert (session["status"], session["existing_account"], session["prefill_errors"]) == (
+        "launched",
+        False,
+        [],
+    )
+    # Wise holds the data now: the kit dropped its copy at the redirect.
+    assert db_value(database_url, "SELECT prefill_ciphertext FROM onboarding_session") is None
+    assert len(registration_code(stack, database_url)) >= 32
+
+    returned = prefill_kit.claim_and_return(launched, "mary@example.com")
+    assert returned.status_code == 303
+    assert query_of(returned.headers["Location"])["status"] == "linked"
+    session = prefill_kit.session(created["id"])
+    assert (session["status"], session["identity_check"]) == ("linked", "passed")
+    link = prefill_kit.api.get_link("c-mary")
+    assert (link["profile_id"], link["profile_type"]) == (profile["id"], "personal")
+    assert link["identity_check"] == "passed"
+
+
+def test_business_prefill_creates_profile_directors_and_owners(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    launched = prefill_kit.launch(created)
+    assert claim_code_of(launched)
+    user = wise.get_user("charles@engines.example")
+    assert user is not None
+    (profile,) = user["profiles"]
+    assert profile["type"] == "BUSINESS"
+    assert (profile["businessName"], profile["registrationNumber"], profile["companyType"]) == (
+        "Difference Engines Ltd",
+        "SC123456",
+        "LIMITED",
+    )
+    assert profile["address"]["city"] == "London"
+    assert [(d["firstName"], d["lastName"], d["dateOfBirth"]) for d in profile["directors"]] == [
+        ("Charles", "Babbage", "1971-12-26")
+    ]
+    assert profile["directors"][0]["countryOfResidenceIso3Code"] == "gbr"
+    assert [(u["name"], u["ownershipPercentage"]) for u in profile["ubos"]] == [
+        ("Georgiana Whitmore", 60)
+    ]
+
+    returned = prefill_kit.claim_and_return(launched, "charles@engines.example")
+    assert query_of(returned.headers["Location"])["status"] == "linked"
+    session = prefill_kit.session(created["id"])
+    assert session["identity_check"] == "passed"
+    assert prefill_kit.api.get_link("c-engines")["profile_type"] == "business"
+
+
+def walk_claim_pages(
+    emulator_url: str, authorize_url: str, edit: dict[str, str]
+) -> tuple[str, str]:
+    """Claim at Wise through its pages; return the review page and where consent redirects.
+
+    ``edit`` changes review fields by the end of their names (``registration_number``).
+    """
+    http = requests.Session()
+    assert http.get(authorize_url, timeout=15).url.endswith("/oauth/authorize/claim/password")
+    http.post(
+        f"{emulator_url}/oauth/authorize/claim/password",
+        data={"password": "longenough1", "confirm": "longenough1"},
+        timeout=15,
+    )
+    review = http.post(f"{emulator_url}/oauth/authorize/2fa", data={"code": "111111"}, timeout=15)
+    assert review.url.endswith("/oauth/authorize/claim/review")
+    form = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'name="([^"]+)" type="[^"]*" value="([^"]*)"', review.text)
+    }
+    for suffix, value in edit.items():
+        (name,) = [n for n in form if n.endswith(f"-{suffix}")]
+        form[name] = value
+    http.post(f"{emulator_url}/oauth/authorize/claim/review", data=form, timeout=15)
+    consent = http.post(
+        f"{emulator_url}/oauth/authorize/consent",
+        data={"decision": "allow"},
+        allow_redirects=False,
+        timeout=15,
+    )
+    return review.text, consent.headers["Location"]
+
+
+def test_business_registration_number_changed_at_wise_fails_the_identity_check(
+    prefill_kit: PrefillKit, stack: Stack
+) -> None:
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    launched = prefill_kit.launch(created)
+    review, back = walk_claim_pages(
+        stack.emulator_url, launched.authorize_url, {"registration_number": "SC999999"}
+    )
+    for shown in ("Difference Engines Ltd", "SC123456", "Babbage", "Georgiana Whitmore", "60"):
+        assert f'value="{shown}"' in review
+    returned = prefill_kit.api.callback(query_of(back), launched.cookies)
+    assert query_of(returned.headers["Location"])["reason"] == "identity_mismatch"
+    session = prefill_kit.session(created["id"])
+    assert (session["status"], session["identity_check"]) == ("failed", "failed")
+    assert prefill_kit.api.get_link("c-engines")["status"] == "not_linked"
+
+
+# -- falling back, and calls Wise refuses ----------------------------------------------------------
+
+
+def test_an_existing_email_falls_back_to_log_in_and_link(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    customer = {
+        **PERSONAL_CUSTOMER,
+        "external_id": "c-ada",
+        "email": "ada@example.com",
+        "date_of_birth": "1990-04-01",
+    }
+    before = created_counts(wise)
+    created = prefill_kit.create(prefill_body(customer))
+    launched = prefill_kit.launch(created)
+
+    assert claim_code_of(launched) is None
+    assert query_of(launched.authorize_url)["state"] == launched.state
+    session = prefill_kit.session(created["id"])
+    assert (session["status"], session["existing_account"]) == ("launched", True)
+    assert created_counts(wise) == before
+    assert wise.counters()["paths"][SIGN_UP] == 1
+    ada = wise.get_user("ada@example.com")
+    assert ada is not None
+    assert len(ada["profiles"]) == 1
+
+    returned = prefill_kit.log_in_and_return(launched, "ada@example.com")
+    assert query_of(returned.headers["Location"])["status"] == "linked"
+    assert prefill_kit.session(created["id"])["existing_account"] is True
+
+
+def test_a_refused_profile_call_is_recorded_and_does_not_block(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    wise.add_fault(
+        "POST",
+        "/v2/profiles/personal-profile",
+        status=400,
+        count=None,
+        body={
+            "errors": [
+                {
+                    "code": "NotNull",
+                    "message": "must not be null",
+                    "path": "lastName",
+                    "arguments": ["mary@example.com"],
+                }
+            ]
+        },
+    )
+    created = prefill_kit.create(prefill_body())
+    launched = prefill_kit.launch(created)
+    assert claim_code_of(launched)
+    session = prefill_kit.session(created["id"])
+    assert session["prefill_errors"] == [
+        {"call": "personal_profile", "status": 400, "codes": ["NotNull:lastName"]}
+    ]
+    user = wise.get_user("mary@example.com")
+    assert user is not None
+    assert user["profiles"] == []
+
+
+def test_refused_directors_and_owners_are_each_recorded(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    for kind in ("directors", "ubos"):
+        wise.add_fault("POST", f"/v1/profiles/*/{kind}", status=422, count=None)
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    assert claim_code_of(prefill_kit.launch(created))
+    errors = prefill_kit.session(created["id"])["prefill_errors"]
+    assert [(e["call"], e["status"]) for e in errors] == [("directors", 422), ("ubos", 422)]
+    user = wise.get_user("charles@engines.example")
+    assert user is not None
+    assert len(user["profiles"]) == 1
+
+
+def test_a_refused_sign_up_falls_back_to_the_plain_authorize_page(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    wise.add_fault("POST", "/v1/user/signup/registration_code", status=422, count=None)
+    created = prefill_kit.create(prefill_body())
+    launched = prefill_kit.launch(created)
+    assert claim_code_of(launched) is None
+    session = prefill_kit.session(created["id"])
+    assert session["existing_account"] is False
+    assert [e["call"] for e in session["prefill_errors"]] == ["signup"]
+
+
+# -- claim codes and registration codes --------------------------------------------------------
+
+
+def test_a_claim_code_that_expires_before_the_claim_needs_a_new_session_only(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    before = created_counts(wise)
+    first = prefill_kit.launch(prefill_kit.create(prefill_body()))
+    assert wise.expire_claim_codes() == 1
+    expired = requests.get(first.authorize_url, timeout=15)
+    assert expired.status_code == 400
+    assert "This link has expired" in expired.text
+
+    # Back at the partner's app, a new session prepares the same account again.
+    created = prefill_kit.create(prefill_body())
+    second = prefill_kit.launch(created)
+    assert claim_code_of(second) not in (None, claim_code_of(first))
+    assert created_counts(wise) == (before[0] + 1, before[1] + 1)
+    assert wise.counters()["paths"][SIGN_UP] == 1
+    returned = prefill_kit.claim_and_return(second, "mary@example.com")
+    assert query_of(returned.headers["Location"])["status"] == "linked"
+
+
+def test_the_registration_code_is_refused_after_the_claim(
+    prefill_kit: PrefillKit, wise: EmulatorControl, stack: Stack, database_url: str
+) -> None:
+    launched = prefill_kit.launch(prefill_kit.create(prefill_body()))
+    prefill_kit.claim_and_return(launched, "mary@example.com")
+    code = registration_code(stack, database_url)
+    refused = requests.post(
+        f"{stack.emulator_url}/oauth/token",
+        data={
+            "grant_type": "registration_code",
+            "client_id": CLIENT_ID,
+            "email": "mary@example.com",
+            "registration_code": code,
+        },
+        auth=(CLIENT_ID, "acme-bank-demo-secret"),
+        timeout=15,
+    )
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_grant"
+
+    # A later prefill session for the same customer therefore logs in to the claimed account.
+    before = created_counts(wise)
+    created = prefill_kit.create(prefill_body())
+    again = prefill_kit.launch(created)
+    assert claim_code_of(again) is None
+    assert prefill_kit.session(created["id"])["existing_account"] is True
+    assert created_counts(wise) == before
+    returned = prefill_kit.log_in_and_return(again, "mary@example.com")
+    assert query_of(returned.headers["Location"])["status"] == "linked"
+
+
+def test_a_new_email_gets_a_new_account(
+    prefill_kit: PrefillKit, wise: EmulatorControl, stack: Stack, database_url: str
+) -> None:
+    prefill_kit.launch(prefill_kit.create(prefill_body()))
+    old_code = registration_code(stack, database_url)
+    moved = {**PERSONAL_CUSTOMER, "email": "mary.s@example.com"}
+    assert claim_code_of(prefill_kit.launch(prefill_kit.create(prefill_body(moved))))
+    assert registration_code(stack, database_url) != old_code
+    for email in ("mary@example.com", "mary.s@example.com"):
+        user = wise.get_user(email)
+        assert user is not None
+        assert len(user["profiles"]) == 1
+
+
+# -- hygiene ---------------------------------------------------------------------------------
+
+
+def test_no_prefill_data_or_code_reaches_the_logs(
+    prefill_kit: PrefillKit,
+    wise: EmulatorControl,
+    stack: Stack,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wise.add_fault("POST", "/v2/profiles/personal-profile", status=400, count=1)
+    with caplog.at_level(logging.DEBUG):
+        launched = prefill_kit.launch(prefill_kit.create(prefill_body()))
+        prefill_kit.claim_and_return(launched, "mary@example.com")
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {r.exc_text or ''}"
+        for r in caplog.records
+        if r.threadName != "MainThread"
+    )
+    assert "prefill: Wise refused personal_profile (400)" in logged
+    secrets = [
+        "mary@example.com",
+        "Somerville",
+        "+447700900123",
+        "Burntisland",
+        "1980-12-26",
+        registration_code(stack, database_url),
+        str(claim_code_of(launched)),
+    ]
+    for value in secrets:
+        assert value not in logged
