@@ -7,10 +7,11 @@ Every call has a connect and a read timeout, follows no redirects, and turns fai
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -88,6 +89,18 @@ class WiseClient:
             redirect_uri=self._settings.wise_redirect_uri,
         )
 
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        """Get a new access token with the link's refresh token (``refresh_token`` grant).
+
+        Wise invalidates the previous access token at once. The answer may or may not carry a new
+        refresh token; the caller keeps the old one when it does not.
+        """
+        return self._token_request(grant_type="refresh_token", refresh_token=refresh_token)
+
+    def client_credentials(self) -> TokenSet:
+        """Get an application token (``client_credentials`` grant), e.g. for subscriptions."""
+        return self._token_request(grant_type="client_credentials")
+
     def _token_request(self, **form: str) -> TokenSet:
         oauth = OAuth2Session(
             client_id=self._settings.wise_client_id,
@@ -136,9 +149,55 @@ class WiseClient:
         """Read one profile with the user's token (``GET /v2/profiles/{id}``)."""
         return self._api("GET", f"/v2/profiles/{int(profile_id)}", access_token=access_token)
 
+    def verification_status(
+        self, *, access_token: str, profile_id: int, source_currencies: Sequence[str]
+    ) -> dict[str, Any]:
+        """Ask whether the profile may pay by bank transfer, per source currency.
+
+        ``POST /v3/profiles/{id}/verification-status/bank-transfer?source_currencies=...``
+        """
+        query = urlencode({"source_currencies": ",".join(source_currencies)})
+        path = f"/v3/profiles/{int(profile_id)}/verification-status/bank-transfer?{query}"
+        return self._api("POST", path, access_token=access_token)
+
+    # -- application subscriptions (client-credentials token) --------------------------------
+
+    def create_subscription(
+        self, *, app_token: str, client_key: str, name: str, trigger_on: str, url: str
+    ) -> dict[str, Any]:
+        """Subscribe the application to one event type."""
+        body = {
+            "name": name,
+            "trigger_on": trigger_on,
+            "delivery": {"version": "2.0.0", "url": url},
+        }
+        return self._api("POST", _subscriptions_path(client_key), access_token=app_token, json=body)
+
+    def list_subscriptions(self, *, app_token: str, client_key: str) -> list[dict[str, Any]]:
+        """List the application's subscriptions."""
+        body = self._call("GET", _subscriptions_path(client_key), access_token=app_token)
+        if not isinstance(body, list):
+            raise WiseProtocolError("subscription list is not a JSON array")
+        return [item for item in body if isinstance(item, dict)]
+
+    def delete_subscription(self, *, app_token: str, client_key: str, subscription_id: str) -> None:
+        """Delete one application subscription."""
+        path = f"{_subscriptions_path(client_key)}/{quote(subscription_id, safe='')}"
+        self._call("DELETE", path, access_token=app_token)
+
     def _api(
         self, method: str, path: str, *, access_token: str, json: object = None
     ) -> dict[str, Any]:
+        body = self._call(method, path, access_token=access_token, json=json)
+        if not isinstance(body, dict):
+            raise WiseProtocolError(
+                f"{method} {_route(path)} answered a body that is not an object"
+            )
+        return body
+
+    def _call(self, method: str, path: str, *, access_token: str, json: object = None) -> Any:
+        """Make one API call; return the parsed JSON body (None when empty)."""
+        what = f"{method} {_route(path)}"
         try:
             response = self._http.request(
                 method,
@@ -149,21 +208,27 @@ class WiseClient:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise WiseUnavailable(f"{method} {path} failed ({type(exc).__name__})") from None
-        _raise_for_transient(response, f"{method} {path}")
+            raise WiseUnavailable(f"{what} failed ({type(exc).__name__})") from None
+        _raise_for_transient(response, what)
         if response.status_code >= 300:
             raise WiseApiError(
-                f"{method} {path} answered {response.status_code}",
+                f"{what} answered {response.status_code}",
                 status=response.status_code,
                 body=_json_or_none(response),
             )
-        body = _json_or_none(response)
-        if not isinstance(body, dict):
-            raise WiseProtocolError(f"{method} {path} answered a body that is not a JSON object")
-        return body
+        return _json_or_none(response) if response.content else None
 
     def _url(self, path: str) -> str:
         return f"{self._settings.wise_api_url}{path}"
+
+
+def _subscriptions_path(client_key: str) -> str:
+    return f"/v3/applications/{quote(client_key, safe='')}/subscriptions"
+
+
+def _route(path: str) -> str:
+    """The path without its query string, for error messages and logs."""
+    return path.split("?", 1)[0]
 
 
 def _check_token_response(response: Response) -> Response:

@@ -1,0 +1,68 @@
+"""Fixtures for the link lifecycle: linked customers, a PostgreSQL stack, a partner receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from backend.clock import FrozenClock
+from sample_app.demo import Stack, build_stack
+from sample_app.serving import ServerThread
+from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
+from tests.lifecycle.helpers import LifecycleApi, Linked, PartnerReceiver, link_customer
+from tests.support.factories import API_KEY, TEST_RETURN_URLS
+
+
+@pytest.fixture
+def api(stack: Stack) -> LifecycleApi:
+    """The kit's partner API, with the lifecycle endpoints."""
+    return LifecycleApi(stack.kit_url)
+
+
+@pytest.fixture
+def linked(api: LifecycleApi, wise: EmulatorControl, stack: Stack) -> Linked:
+    """Customer c-123 linked to the emulator's Ada."""
+    return link_customer(api, wise, stack)
+
+
+@pytest.fixture
+def pg_stack(postgres_url: str, clock: FrozenClock) -> Iterator[Stack]:
+    """The demo stack with the kit on a fresh PostgreSQL database."""
+    running = build_stack(
+        database_url=postgres_url,
+        kit_overrides={
+            "CLOCK": clock,
+            "ONBOARDING_API_KEYS": API_KEY,
+            "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
+        },
+        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
+    )
+    yield running
+    running.stop()
+    running.kit_app.extensions["onboarding.db"].dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[PartnerReceiver]:
+    """A partner endpoint for notifications, on a free port."""
+    target = PartnerReceiver()
+    with ServerThread(target) as server:
+        target.url = f"http://127.0.0.1:{server.port}/wise-notifications"
+        yield target
+    target.release()
+
+
+def stack_with(database_url: str, clock: FrozenClock, **overrides: Any) -> Stack:
+    """A stack whose kit has extra settings (e.g. a partner webhook URL)."""
+    return build_stack(
+        database_url=database_url,
+        kit_overrides={
+            "CLOCK": clock,
+            "ONBOARDING_API_KEYS": API_KEY,
+            "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
+            **overrides,
+        },
+        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
+    )
