@@ -3,7 +3,16 @@
 Importing this package registers every table on ``SQLModel.metadata`` (Alembic relies on it).
 """
 
-from backend.models.link import LinkStatus, WiseLink, WiseLinkPublic
+from backend.models.link import (
+    AccessTokenPublic,
+    AccessTokenRequest,
+    LinkStatus,
+    VerificationStatus,
+    WiseLink,
+    WiseLinkEvent,
+    WiseLinkPublic,
+)
+from backend.models.notification import PartnerNotification
 from backend.models.session import (
     CustomerCreate,
     FailureReason,
@@ -13,8 +22,11 @@ from backend.models.session import (
     OnboardingSessionPublic,
     SessionStatus,
 )
+from backend.models.webhook import TransferStatus, TransferStatusPublic, WiseWebhookEvent
 
 __all__ = [
+    "AccessTokenPublic",
+    "AccessTokenRequest",
     "CustomerCreate",
     "FailureReason",
     "LinkStatus",
@@ -22,7 +34,13 @@ __all__ = [
     "OnboardingSessionCreate",
     "OnboardingSessionCreated",
     "OnboardingSessionPublic",
+    "PartnerNotification",
     "SessionStatus",
+    "TransferStatus",
+    "TransferStatusPublic",
+    "VerificationStatus",
     "WiseLink",
+    "WiseLinkEvent",
     "WiseLinkPublic",
+    "WiseWebhookEvent",
 ]

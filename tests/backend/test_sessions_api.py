@@ -266,4 +266,6 @@ def test_link_of_an_unknown_customer_is_not_linked(
         "profile_id": None,
         "profile_type": None,
         "linked_at": None,
+        "verification_status": "unknown",
+        "account_changed": False,
     }
