@@ -13,6 +13,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "serve": "backend.commands.serve:serve",
     "db": "backend.commands.db:db",
     "sessions": "backend.commands.sessions:sessions",
+    "refresh-tokens": "backend.commands.links:refresh_tokens",
+    "rotate-keys": "backend.commands.links:rotate_keys",
     "demo": "sample_app.demo:demo_command",
     "emulator": "sample_app.wise_emulator.cli:emulator",
     "shims": "webview_shims.cli:shims",

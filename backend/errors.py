@@ -132,6 +132,18 @@ class WiseTemporarilyUnavailable(ServiceUnavailable):
         super().__init__(description, headers={"Retry-After": str(max(1, retry_after))})
 
 
+class StoredTokenUnreadable(OnboardingError):
+    """A stored token was encrypted with a key that is no longer configured (a setup error)."""
+
+    status = 500
+    error = "token_key_missing"
+    description = (
+        "Stored Wise tokens were encrypted with a key that is no longer configured. Put the old "
+        "key back in ONBOARDING_TOKEN_ENCRYPTION_KEYS (after the new one) and run "
+        "'onboarding-kit rotate-keys' before removing it."
+    )
+
+
 class WiseRefused(OnboardingError):
     """Wise refused a call for a reason that is neither transient nor a revocation."""
 

@@ -28,7 +28,12 @@ from sqlmodel import Session, col, select
 
 from backend.clock import Clock
 from backend.crypto import InvalidToken, TokenCipher
-from backend.errors import NotLinked, ReauthorizationRequired, WiseTemporarilyUnavailable
+from backend.errors import (
+    NotLinked,
+    ReauthorizationRequired,
+    StoredTokenUnreadable,
+    WiseTemporarilyUnavailable,
+)
 from backend.models import LinkStatus, WiseLink
 from backend.services import links
 from backend.settings import Settings
@@ -229,7 +234,7 @@ def _usable(broker: Broker, link: WiseLink, rejected: str | None) -> BrokeredTok
         return None
     if expires <= _now(broker) + broker.margin:
         return None
-    token = broker.cipher.decrypt(link.access_token_ciphertext)
+    token = _open(broker.cipher, link.access_token_ciphertext)
     if rejected is not None and hmac.compare_digest(token.encode(), rejected.encode()):
         return None
     return BrokeredToken(token, expires)
@@ -274,7 +279,11 @@ def _refresh_as_holder(broker: Broker, link_id: int, owner: str, rejected: str |
     try:
         link = _current(broker, link_id)
         current = _usable(broker, link, rejected)
-        refresh_token = _decrypt(broker.cipher, link.refresh_token_ciphertext)
+        refresh_token = (
+            _open(broker.cipher, link.refresh_token_ciphertext)
+            if link.refresh_token_ciphertext
+            else None
+        )
     except BaseException:
         _release(broker, link_id, owner)
         raise
@@ -283,7 +292,7 @@ def _refresh_as_holder(broker: Broker, link_id: int, owner: str, rejected: str |
         _release(broker, link_id, owner)
         return Refreshed(current, called_wise=False)
     if refresh_token is None:
-        return _revoke(broker, link_id, owner, "no usable refresh token stored")
+        return _revoke(broker, link_id, owner, "no refresh token stored")
     try:
         tokens = broker.wise.refresh(refresh_token=refresh_token)
     except WiseOAuthError as exc:
@@ -351,15 +360,13 @@ def _after_lost_lease(broker: Broker, link_id: int) -> Refreshed:
     return Refreshed(current, called_wise=True)
 
 
-def _decrypt(cipher: TokenCipher, ciphertext: str | None) -> str | None:
-    if not ciphertext:
-        return None
+def _open(cipher: TokenCipher, ciphertext: str) -> str:
     try:
         return cipher.decrypt(ciphertext)
     except InvalidToken:
-        # No configured key opens it (a key was removed before rotation finished).
-        logger.error("a stored refresh token cannot be decrypted with the configured keys")
-        return None
+        # A key was removed before rotation finished. Not the user's doing: change nothing.
+        logger.error("a stored token cannot be decrypted with the configured keys")
+        raise StoredTokenUnreadable() from None
 
 
 def _rotated(cipher: TokenCipher, value: str | None) -> str | None:

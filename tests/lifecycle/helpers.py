@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, text
 from werkzeug.wrappers import Request
 
 from backend.crypto import TokenCipher
-from sample_app.demo import Stack
+from sample_app.demo import Stack, kit_config
 from sample_app.wise_emulator import EmulatorControl
+from tests.support.factories import API_KEY
 from tests.support.kit import TIMEOUT, KitApi
 
 CLIENT_ID = "acme-bank-demo"
@@ -263,3 +264,15 @@ class PartnerReceiver:
         """The accepted notifications' JSON bodies, in arrival order."""
         with self._lock:
             return [json.loads(r["body"]) for r in self.received]
+
+
+def instance_config(stack: Stack, database_url: str, **overrides: Any) -> dict[str, Any]:
+    """Settings of another kit instance next to the stack's kit (same database, same Wise)."""
+    config = kit_config(
+        kit_url=stack.kit_url,
+        emulator_url=stack.emulator_url,
+        acme_url=stack.acme_url,
+        database_url=database_url,
+        stack=stack.secrets,
+    )
+    return {**config, "ONBOARDING_API_KEYS": API_KEY, **overrides}
