@@ -15,6 +15,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "sessions": "backend.commands.sessions:sessions",
     "refresh-tokens": "backend.commands.links:refresh_tokens",
     "rotate-keys": "backend.commands.links:rotate_keys",
+    "webhooks": "backend.commands.webhooks:webhooks",
     "demo": "sample_app.demo:demo_command",
     "emulator": "sample_app.wise_emulator.cli:emulator",
     "shims": "webview_shims.cli:shims",

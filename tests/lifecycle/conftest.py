@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 
 from backend.clock import FrozenClock
 from sample_app.demo import Stack, build_stack
 from sample_app.serving import ServerThread
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
-from tests.lifecycle.helpers import LifecycleApi, Linked, PartnerReceiver, link_customer
+from tests.lifecycle.helpers import (
+    LifecycleApi,
+    Linked,
+    PartnerReceiver,
+    Signer,
+    link_customer,
+)
 from tests.support.factories import API_KEY, TEST_RETURN_URLS
+from tests.support.kit import TIMEOUT
 
 
 @pytest.fixture
@@ -54,8 +64,10 @@ def receiver() -> Iterator[PartnerReceiver]:
     target.release()
 
 
-def stack_with(database_url: str, clock: FrozenClock, **overrides: Any) -> Stack:
-    """A stack whose kit has extra settings (e.g. a partner webhook URL)."""
+def stack_with(
+    database_url: str, clock: FrozenClock, signer: Signer | None = None, **overrides: Any
+) -> Stack:
+    """A stack whose kit has extra settings, and whose emulator signs with ``signer``'s key."""
     return build_stack(
         database_url=database_url,
         kit_overrides={
@@ -64,5 +76,44 @@ def stack_with(database_url: str, clock: FrozenClock, **overrides: Any) -> Stack
             "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
             **overrides,
         },
-        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
+        emulator_config=EmulatorConfig(
+            clients=[],
+            deliver_webhooks_automatically=False,
+            webhook_private_key_pem=signer.private_pem if signer else None,
+        ),
     )
+
+
+@pytest.fixture
+def signer() -> Signer:
+    """The key pair the emulator signs webhooks with, so tests can sign deliveries too."""
+    return Signer()
+
+
+@dataclass
+class Hooks:
+    """A stack whose Wise emulator signs with a key the test holds, and ways to drive it."""
+
+    stack: Stack
+    signer: Signer
+    api: LifecycleApi
+    wise: EmulatorControl
+
+    def post(self, body: bytes, delivery_id: str | None = None, **headers: str) -> Any:
+        """Deliver ``body`` to the kit as Wise would, signed."""
+        return requests.post(
+            f"{self.stack.kit_url}/webhooks/wise",
+            data=body,
+            headers=self.signer.headers(body, delivery_id or str(uuid.uuid4()), **headers),
+            timeout=TIMEOUT,
+        )
+
+
+@pytest.fixture
+def hooks(database_url: str, clock: FrozenClock, signer: Signer) -> Iterator[Hooks]:
+    """The demo stack with a known webhook key pair."""
+    running = stack_with(database_url, clock, signer)
+    yield Hooks(
+        running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
+    )
+    running.stop()

@@ -180,6 +180,22 @@ class Signer:
             .decode()
         )
 
+    @property
+    def private_pem(self) -> bytes:
+        """The private key as PEM, for an emulator that should sign with it."""
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    def headers(self, body: bytes, delivery_id: str | None = None, **extra: str) -> dict[str, str]:
+        """Headers of a Wise delivery of ``body``."""
+        headers = {"Content-Type": "application/json", "X-Signature-SHA256": self.sign(body)}
+        if delivery_id:
+            headers["X-Delivery-Id"] = delivery_id
+        return {**headers, **extra}
+
     def sign(self, body: bytes) -> str:
         """Base64 RSA-PKCS1v15-SHA256 of ``body``, as in ``X-Signature-SHA256``."""
         return base64.b64encode(self.key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode()
@@ -274,5 +290,6 @@ def instance_config(stack: Stack, database_url: str, **overrides: Any) -> dict[s
         acme_url=stack.acme_url,
         database_url=database_url,
         stack=stack.secrets,
+        webhook_public_key=stack.emulator_app.extensions["wise_emulator"].public_key_pem(),
     )
     return {**config, "ONBOARDING_API_KEYS": API_KEY, **overrides}
