@@ -66,9 +66,11 @@ def register_extensions(app: Flask, settings: Settings, clock: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
-    from backend.blueprints import health, journey, links_api, sessions_api
+    from backend.blueprints import health, journey, links_api, sessions_api, transfers_api, webhooks
 
     for blueprint in (health.bp, sessions_api.bp, links_api.bp, journey.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (webhooks.bp, transfers_api.bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,4 +1,4 @@
-"""``onboarding-kit webhooks``: Wise application subscriptions."""
+"""``onboarding-kit webhooks``: Wise application subscriptions and pending webhook events."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import click
 
 from backend import extensions
 from backend.app import create_app
+from backend.db import get_session
 from backend.services import subscriptions
+from backend.services import webhooks as webhook_events
 from backend.wise import WiseError
 
 T = TypeVar("T")
@@ -64,6 +66,16 @@ def delete(subscription_id: str) -> None:
             )
         )
     click.echo(f"deleted {subscription_id}")
+
+
+@webhooks.command()
+def process() -> None:
+    """Apply stored webhook events whose processing was interrupted."""
+    with create_app().app_context():
+        count = webhook_events.process_pending(
+            db=get_session(), settings=extensions.settings(), now=extensions.clock().now()
+        )
+    click.echo(f"processed {count} pending event(s)")
 
 
 def _call(action: Callable[[], T]) -> T:
