@@ -16,6 +16,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "refresh-tokens": "backend.commands.links:refresh_tokens",
     "rotate-keys": "backend.commands.links:rotate_keys",
     "webhooks": "backend.commands.webhooks:webhooks",
+    "notifications": "backend.commands.notifications:notifications",
     "demo": "sample_app.demo:demo_command",
     "emulator": "sample_app.wise_emulator.cli:emulator",
     "shims": "webview_shims.cli:shims",

@@ -229,6 +229,12 @@ class _Notifier:
         self._running = False
         self._again = False
 
+    @property
+    def busy(self) -> bool:
+        """Tell whether a delivery run is going on."""
+        with self._lock:
+            return self._running
+
     def kick(self) -> None:
         """Start a delivery run, or ask the running one to go round once more."""
         with self._lock:
@@ -256,6 +262,12 @@ class _Notifier:
                     self._running = False
                     return
                 self._again = False
+
+
+def background_busy(app: Flask) -> bool:
+    """Tell whether ``app`` is delivering notifications in the background right now."""
+    notifier: _Notifier = app.extensions[NOTIFIER]
+    return notifier.busy
 
 
 def init_app(app: Flask) -> None:
