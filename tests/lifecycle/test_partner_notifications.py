@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,21 +35,22 @@ from tests.support.waiting import wait_until
 SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuv"
 
 
-# The partner's side, exactly as docs/link-lifecycle.md shows it.
-def verify_onboarding_signature(
-    secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None
-) -> bool:
-    """Check X-Onboarding-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>." + body>."""
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs((time.time() if now is None else now) - timestamp) > tolerance:
-        return False  # too old (or from the future): a replay
-    signed = f"{timestamp}.".encode() + body
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "link-lifecycle.md"
+
+
+def documented_verifier() -> Callable[..., bool]:
+    """The partner-side check from docs/link-lifecycle.md, run as written there."""
+    text = DOCS.read_text()
+    section = text[text.index("**Verifying the signature.**") :]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start : section.index("\n```", start)]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, str(DOCS), "exec"), namespace)  # noqa: S102  (our own documentation)
+    verifier: Callable[..., bool] = namespace["verify_onboarding_signature"]
+    return verifier
+
+
+verify_onboarding_signature = documented_verifier()
 
 
 @pytest.fixture
