@@ -160,6 +160,14 @@ class InvalidWebhookSignature(OnboardingError):
     description = "The webhook signature is missing or does not match the body."
 
 
+class WebhookTooLarge(OnboardingError):
+    """A webhook body over the size limit; refused before it is verified or stored."""
+
+    status = 413
+    error = "payload_too_large"
+    description = "The webhook body is too large."
+
+
 def wants_json() -> bool:
     """API and webhook paths speak JSON; everything else is a browser leg."""
     return request.path.startswith(JSON_PREFIXES)

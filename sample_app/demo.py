@@ -208,6 +208,11 @@ Acme Bank logins (password acme-demo):
   ada@example.com    has a Wise account (Wise password wise-demo, 2FA code 111111)
   lin@example.com    new to Wise: create an account on the Wise page
   grace@example.com  date of birth differs at Wise: the identity check fails
+
+The kit is subscribed to the emulator's webhooks. To verify a linked profile or revoke access:
+  curl -X POST -H 'Content-Type: application/json' -d '{{"state": "verified"}}' \\
+    {stack.emulator_url}/__emulator/profiles/<profile id>/verification
+  curl -X POST {stack.emulator_url}/__emulator/users/ada@example.com/revoke
 Press Ctrl+C to stop."""
     )
     try:

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, jsonify, request
 
 from backend import extensions
 from backend.db import get_session
-from backend.errors import InvalidWebhookSignature, OnboardingError
+from backend.errors import InvalidWebhookSignature, WebhookTooLarge
 from backend.services import webhooks
 from backend.wise import signatures
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 
 # Wise's events are a few hundred bytes; anything near this is not from Wise.
 MAX_WEBHOOK_BYTES = 32 * 1024
-
-
-class WebhookTooLarge(OnboardingError):
-    """A body over the webhook size limit; refused before it is read or verified."""
-
-    status = 413
-    error = "payload_too_large"
-    description = "The webhook body is too large."
 
 
 @bp.post("/webhooks/wise")
@@ -48,5 +43,5 @@ def receive() -> Response:
             webhooks.process(db=db, settings=settings, now=now, event_id=received.event_id)
         except Exception:
             db.rollback()
-            webhooks.logger.exception("wise webhook stored but not applied yet")
+            logger.exception("wise webhook stored but not applied yet")
     return jsonify(received=True, duplicate=received.duplicate)

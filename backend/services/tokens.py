@@ -177,7 +177,9 @@ def refresh_due(*, broker: Broker) -> dict[str, int]:
             result = refresh_link(broker=broker, link_id=link_id, wait=False)
         except ReauthorizationRequired:
             counts["reauthorization_required"] += 1
-        except (WiseTemporarilyUnavailable, NotLinked):
+        except NotLinked:
+            counts["skipped"] += 1  # unlinked since the list was read
+        except WiseTemporarilyUnavailable:
             counts["failed"] += 1
         else:
             counts["refreshed" if result and result.called_wise else "skipped"] += 1
