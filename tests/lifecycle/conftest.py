@@ -110,6 +110,17 @@ class Hooks:
 
 
 @pytest.fixture
+def pg_hooks(postgres_url: str, clock: FrozenClock, signer: Signer) -> Iterator[Hooks]:
+    """Like ``hooks``, with the kit on a fresh PostgreSQL database."""
+    running = stack_with(postgres_url, clock, signer)
+    yield Hooks(
+        running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
+    )
+    running.stop()
+    running.kit_app.extensions["onboarding.db"].dispose()
+
+
+@pytest.fixture
 def hooks(database_url: str, clock: FrozenClock, signer: Signer) -> Iterator[Hooks]:
     """The demo stack with a known webhook key pair."""
     running = stack_with(database_url, clock, signer)
