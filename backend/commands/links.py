@@ -7,7 +7,7 @@ import click
 from backend import extensions
 from backend.app import create_app
 from backend.db import get_session
-from backend.services import tokens
+from backend.services import keys, tokens
 
 
 @click.command("refresh-tokens")
@@ -33,5 +33,5 @@ def rotate_keys() -> None:
     """Re-encrypt every stored token with the first key of ONBOARDING_TOKEN_ENCRYPTION_KEYS."""
     app = create_app()
     with app.app_context():
-        count = tokens.rotate_keys(db=get_session(), cipher=extensions.cipher())
+        count = keys.rotate_keys(db=get_session(), cipher=extensions.cipher())
     click.echo(f"re-encrypted the tokens of {count} link(s) with the first key")

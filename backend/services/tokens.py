@@ -20,10 +20,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from backend.clock import Clock
@@ -186,42 +184,6 @@ def refresh_due(*, broker: Broker) -> dict[str, int]:
     return counts
 
 
-def rotate_keys(*, db: Session, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored token under the first key; return how many links changed.
-
-    Each row is rewritten with a compare-and-set on its old ciphertexts, so a refresh storing
-    new tokens at the same moment is never overwritten (its tokens use the first key anyway).
-    """
-    rotated = 0
-    stored = or_(
-        col(L.access_token_ciphertext).is_not(None), col(L.refresh_token_ciphertext).is_not(None)
-    )
-    ids = db.exec(select(L.id).where(stored).order_by(col(L.id))).all()
-    db.commit()
-    for link_id in ids:
-        assert link_id is not None
-        for _ in range(3):
-            link = links.reread(db, link_id)
-            if link is None:
-                break
-            old = (link.access_token_ciphertext, link.refresh_token_ciphertext)
-            new = tuple(_rotated(cipher, value) for value in old)
-            if new == old:
-                db.commit()
-                break
-            result = db.exec(
-                update(L)
-                .where(col(L.id) == link_id, _equals(L.access_token_ciphertext, old[0]))
-                .where(_equals(L.refresh_token_ciphertext, old[1]))
-                .values(access_token_ciphertext=new[0], refresh_token_ciphertext=new[1])
-            )
-            db.commit()
-            if result.rowcount == 1:
-                rotated += 1
-                break
-    return rotated
-
-
 # -- internals --------------------------------------------------------------------------------
 
 
@@ -369,13 +331,3 @@ def _open(cipher: TokenCipher, ciphertext: str) -> str:
         # A key was removed before rotation finished. Not the user's doing: change nothing.
         logger.error("a stored token cannot be decrypted with the configured keys")
         raise StoredTokenUnreadable() from None
-
-
-def _rotated(cipher: TokenCipher, value: str | None) -> str | None:
-    if value is None or cipher.is_primary(value):
-        return value
-    return cipher.rotate(value)
-
-
-def _equals(column: Any, value: str | None) -> ColumnElement[bool]:
-    return col(column).is_(None) if value is None else col(column) == value
