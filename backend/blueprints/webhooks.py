@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, jsonify, request
 
 from backend import extensions
 from backend.db import get_session
-from backend.errors import InvalidWebhookSignature, WebhookTooLarge
+from backend.errors import WebhookTooLarge
 from backend.services import webhooks
-from backend.wise import signatures
 
-logger = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 
 # Wise's events are a few hundred bytes; anything near this is not from Wise.
@@ -28,20 +24,13 @@ def receive() -> Response:
     body = request.get_data(cache=False)
     if len(body) > MAX_WEBHOOK_BYTES:
         raise WebhookTooLarge()
-    settings = extensions.settings()
-    header = request.headers.get("X-Signature-SHA256")
-    if not signatures.verify(body, header, settings.lifecycle.wise_webhook_public_keys):
-        raise InvalidWebhookSignature()
-    db, now = get_session(), extensions.clock().now()
-    test = request.headers.get("X-Test-Notification", "").strip().lower() == "true"
-    received = webhooks.receive(
-        db=db, now=now, body=body, delivery_id=request.headers.get("X-Delivery-Id"), test=test
+    received = webhooks.accept(
+        db=get_session(),
+        settings=extensions.settings(),
+        now=extensions.clock().now(),
+        body=body,
+        signature=request.headers.get("X-Signature-SHA256"),
+        delivery_id=request.headers.get("X-Delivery-Id"),
+        test=request.headers.get("X-Test-Notification", "").strip().lower() == "true",
     )
-    if received.event_id is not None and not test:
-        # Stored and committed: from here on a failure loses nothing (process_pending retries).
-        try:
-            webhooks.process(db=db, settings=settings, now=now, event_id=received.event_id)
-        except Exception:
-            db.rollback()
-            logger.exception("wise webhook stored but not applied yet")
     return jsonify(received=True, duplicate=received.duplicate)

@@ -21,9 +21,11 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from backend.errors import InvalidWebhookSignature
 from backend.models import VerificationStatus, WiseWebhookEvent
 from backend.services import links, transfers
 from backend.settings import Settings
+from backend.wise import signatures
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,34 @@ class Received:
 
 class InvalidEvent(ValueError):
     """A known event whose data cannot be used; stored, answered 200, not applied."""
+
+
+def accept(
+    *,
+    db: Session,
+    settings: Settings,
+    now: datetime,
+    body: bytes,
+    signature: str | None,
+    delivery_id: str | None,
+    test: bool,
+) -> Received:
+    """Verify a delivery over its raw bytes, store it, then apply it once it is committed.
+
+    Raises InvalidWebhookSignature (nothing stored) unless a configured key signed ``body``.
+    A failure while applying is logged and left for ``process_pending``: the delivery is safe.
+    """
+    # The signature covers these exact bytes: they are never parsed before the check.
+    if not signatures.verify(body, signature, settings.lifecycle.wise_webhook_public_keys):
+        raise InvalidWebhookSignature()
+    received = receive(db=db, now=now, body=body, delivery_id=delivery_id, test=test)
+    if received.event_id is not None and not test:
+        try:
+            process(db=db, settings=settings, now=now, event_id=received.event_id)
+        except Exception:
+            db.rollback()
+            logger.exception("wise webhook stored but not applied yet")
+    return received
 
 
 def receive(
