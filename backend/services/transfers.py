@@ -68,13 +68,13 @@ def apply(*, db: Session, now: datetime, change: TransferUpdate) -> bool:
         col(T.occurred_at) < change.occurred_at,
         and_(col(T.occurred_at) == change.occurred_at, col(T.state_rank) < rank),
     )
-    result = db.exec(
-        update(T).where(col(T.transfer_id) == change.transfer_id, older).values(values)
-    )
-    if result.rowcount == 1:
+    newer = update(T).where(col(T.transfer_id) == change.transfer_id, older).values(values)
+    if db.exec(newer).rowcount == 1:
         return True
     if db.get(T, change.transfer_id) is not None:
-        return False  # the record is as new or newer
+        # The record exists now, but may have been inserted after the UPDATE above took its
+        # snapshot: only an UPDATE that sees it can tell whether this change is newer.
+        return bool(db.exec(newer).rowcount == 1)
     db.add(T(transfer_id=change.transfer_id, **values))
     db.flush()
     return True
