@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from sqlalchemy import create_engine, text
 
 from backend import create_app, extensions
@@ -78,29 +79,34 @@ def outbox(database_url: str) -> list[dict[str, Any]]:
     return query(database_url, "SELECT * FROM partner_notification ORDER BY id")
 
 
-def deliver(
-    stack: Stack, database_url: str, monkeypatch: pytest.MonkeyPatch, clock: FrozenClock
-) -> str:
-    """Run ``onboarding-kit notifications deliver`` as another instance on the test's clock."""
-    app = create_app(
-        {
-            **instance_config(
-                stack,
-                database_url,
-                ONBOARDING_PARTNER_WEBHOOK_URL=stack.kit_app.extensions[
-                    "onboarding.settings"
-                ].lifecycle.partner_webhook_url,
-                ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
-            ),
-            "CLOCK": clock,
-        }
+def instance(stack: Stack, database_url: str, clock: FrozenClock) -> Flask:
+    """Another kit instance next to the stack's kit, on the test's clock."""
+    url = stack.kit_app.extensions["onboarding.settings"].lifecycle.partner_webhook_url
+    config = instance_config(
+        stack,
+        database_url,
+        ONBOARDING_PARTNER_WEBHOOK_URL=url,
+        ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
     )
+    return create_app({**config, "CLOCK": clock})
+
+
+def deliver_with(app: Flask) -> str:
+    """Run what ``onboarding-kit notifications deliver`` runs, on ``app``."""
     with app.app_context():
         report = notifications.deliver_due(
             db=get_session(), settings=extensions.settings(), clock=extensions.clock()
         )
-    app.extensions["onboarding.db"].dispose()
     return f"delivered {report.delivered}, failed {report.failed}"
+
+
+def deliver(stack: Stack, database_url: str, clock: FrozenClock) -> str:
+    """One delivery run by a fresh instance."""
+    app = instance(stack, database_url, clock)
+    try:
+        return deliver_with(app)
+    finally:
+        app.extensions["onboarding.db"].dispose()
 
 
 def test_every_status_change_reaches_the_partner_signed_and_in_order(
@@ -152,7 +158,6 @@ def test_a_partner_outage_loses_nothing(
     receiver: PartnerReceiver,
     database_url: str,
     clock: FrozenClock,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hooks = notified
     receiver.status = 503
@@ -167,15 +172,15 @@ def test_a_partner_outage_loses_nothing(
     # The oldest failed and waits for its backoff; the newer ones wait behind it, in order.
     assert rows[0]["last_status"] == 503
     assert [r["attempts"] for r in rows] == [1, 0, 0]
-    assert deliver(hooks.stack, database_url, monkeypatch, clock) == "delivered 0, failed 0"
+    assert deliver(hooks.stack, database_url, clock) == "delivered 0, failed 0"
     clock.advance(notifications.backoff_seconds(1))
-    assert deliver(hooks.stack, database_url, monkeypatch, clock) == "delivered 0, failed 1"
+    assert deliver(hooks.stack, database_url, clock) == "delivered 0, failed 1"
     first = outbox(database_url)[0]
     assert first["attempts"] == 2
     # The partner is back.
     receiver.status = 200
     clock.advance(notifications.backoff_seconds(2))
-    assert deliver(hooks.stack, database_url, monkeypatch, clock) == "delivered 3, failed 0"
+    assert deliver(hooks.stack, database_url, clock) == "delivered 3, failed 0"
     assert [e["type"] for e in receiver.events()] == [
         "link.linked",
         "link.verified",
@@ -224,7 +229,6 @@ def test_several_deliverers_never_send_a_notification_twice(
     receiver: PartnerReceiver,
     database_url: str,
     clock: FrozenClock,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hooks = notified
     receiver.status = 503
@@ -236,14 +240,18 @@ def test_several_deliverers_never_send_a_notification_twice(
     wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n >= 1, what="a first try")
     receiver.status = 200
     clock.advance(3600)
+    # Apps are built first: building them is not what runs concurrently on real instances.
+    apps = [instance(hooks.stack, database_url, clock) for _ in range(4)]
     barrier = threading.Barrier(4)
 
-    def run(_: int) -> str:
+    def run(index: int) -> str:
         barrier.wait()
-        return deliver(hooks.stack, database_url, monkeypatch, clock)
+        return deliver_with(apps[index])
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(run, range(4)))
+    for app in apps:
+        app.extensions["onboarding.db"].dispose()
     ids = [e["id"] for e in receiver.events()]
     assert len(ids) == len(set(ids)) == 4
     assert [e["customer_external_id"] for e in receiver.events()] == ["c-0", "c-1", "c-2", "c-3"]
