@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_app(app, settings)
     register_extensions(app, settings, clock)
     register_blueprints(app)
+    register_partner_notifications(app)
     register_errorhandlers(app)
     register_database_errors(app)
     register_security_headers(app)
@@ -72,10 +73,33 @@ def register_extensions(app: Flask, settings: Settings, clock: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
-    from backend.blueprints import camera_check, health, journey, links_api, sessions_api
+    from backend.blueprints import (
+        camera_check,
+        health,
+        journey,
+        links_api,
+        sessions_api,
+        transfers_api,
+        webhooks,
+    )
 
-    for blueprint in (health.bp, sessions_api.bp, links_api.bp, journey.bp, camera_check.bp):
+    for blueprint in (
+        health.bp,
+        sessions_api.bp,
+        links_api.bp,
+        transfers_api.bp,
+        journey.bp,
+        webhooks.bp,
+        camera_check.bp,
+    ):
         app.register_blueprint(blueprint)
+
+
+def register_partner_notifications(app: Flask) -> None:
+    """Deliver partner notifications queued by a request right after it, in the background."""
+    from backend.services import notifications
+
+    notifications.init_app(app)
 
 
 def register_database_errors(app: Flask) -> None:

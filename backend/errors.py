@@ -135,6 +135,74 @@ class IdempotencyKeyReused(OnboardingError):
     )
 
 
+# -- link lifecycle ----------------------------------------------------------------------------
+
+
+class NotLinked(OnboardingError):
+    """The customer has no Wise link (never linked, or unlinked): there is no token to give."""
+
+    status = 404
+    error = "not_linked"
+    description = "This customer has no linked Wise account."
+
+
+class ReauthorizationRequired(OnboardingError):
+    """Wise revoked the link's tokens; the customer must go through the linking flow again."""
+
+    status = 409
+    error = "reauthorization_required"
+    description = (
+        "Wise no longer accepts this customer's authorization. Create a new onboarding session "
+        "so the customer can reconnect their Wise account."
+    )
+
+
+class WiseTemporarilyUnavailable(ServiceUnavailable):
+    """Wise failed transiently (5xx, 429, timeout): nothing was changed; retry later."""
+
+    error = "wise_unavailable"
+    description = "Wise is temporarily unavailable. Retry after the time in Retry-After."
+
+    def __init__(self, description: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(description, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class StoredTokenUnreadable(OnboardingError):
+    """A stored token was encrypted with a key that is no longer configured (a setup error)."""
+
+    status = 500
+    error = "token_key_missing"
+    description = (
+        "Stored Wise tokens were encrypted with a key that is no longer configured. Put the old "
+        "key back in ONBOARDING_TOKEN_ENCRYPTION_KEYS (after the new one) and run "
+        "'onboarding-kit rotate-keys' before removing it."
+    )
+
+
+class WiseRefused(OnboardingError):
+    """Wise refused a call for a reason that is neither transient nor a revocation."""
+
+    status = 502
+    error = "wise_error"
+    description = "Wise refused the request."
+
+
+class InvalidWebhookSignature(OnboardingError):
+    """A webhook whose ``X-Signature-SHA256`` is missing, malformed or wrong."""
+
+    status = 401
+    error = "invalid_signature"
+    description = "The webhook signature is missing or does not match the body."
+
+
+class WebhookTooLarge(OnboardingError):
+    """A webhook body over the size limit; refused before it is verified or stored."""
+
+    status = 413
+    error = "payload_too_large"
+    description = "The webhook body is too large."
+
+
 def wants_json() -> bool:
     """API and webhook paths speak JSON; everything else is a browser leg."""
     return request.path.startswith(JSON_PREFIXES)

@@ -66,6 +66,8 @@ class Settings:
     camera_check_rate_limit: int
     trusted_proxy_count: int
     prefill: PrefillSettings
+    # Token refresh, Wise webhooks and partner notifications (the block at the end of this file).
+    lifecycle: LifecycleSettings
     # Names of secrets generated for this process because they were not set (development only).
     generated: tuple[str, ...] = field(default=())
 
@@ -146,9 +148,11 @@ def load_settings(environ: Mapping[str, Any]) -> Settings:
         camera_check_rate_limit=_int(raw, "ONBOARDING_CAMERA_CHECK_RATE_LIMIT", 1, 10000),
         trusted_proxy_count=_int(raw, "ONBOARDING_TRUSTED_PROXY_COUNT", 0, 5),
         prefill=load_prefill_settings(raw),
+        lifecycle=load_lifecycle_settings(raw, production=production),
         generated=tuple(generated),
     )
     _validate(settings)
+    _validate_lifecycle(settings)
     return settings
 
 
@@ -298,3 +302,87 @@ def load_prefill_settings(environ: Mapping[str, str]) -> PrefillSettings:
             raw, "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS", 60, 30 * 86400
         ),
     )
+
+
+# -- link lifecycle: token refresh, Wise webhooks, partner notifications -------------------------
+
+WiseEnvironment = Literal["sandbox", "production"]
+
+LIFECYCLE_DEFAULTS: dict[str, str] = {
+    "ONBOARDING_WISE_ENVIRONMENT": "sandbox",
+    "ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": "",
+    "ONBOARDING_WISE_CLIENT_KEY": "",
+    "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "600",
+    "ONBOARDING_PARTNER_WEBHOOK_URL": "",
+    "ONBOARDING_PARTNER_WEBHOOK_SECRET": "",
+}
+# Hosts of Wise's production API; a sandbox configuration pointing at them is a mistake.
+PRODUCTION_WISE_HOSTS = ("api.wise.com", "api.transferwise.com", "api-mtls.transferwise.com")
+
+
+@dataclass(frozen=True)
+class LifecycleSettings:
+    """Settings for keeping a link alive: token refresh, Wise webhooks, partner notifications."""
+
+    wise_environment: WiseEnvironment
+    # PEM texts of the RSA public keys that may sign Wise webhooks.
+    wise_webhook_public_keys: tuple[str, ...]
+    wise_client_key: str
+    token_refresh_margin_seconds: int
+    partner_webhook_url: str
+    partner_webhook_secret: str
+
+    @property
+    def partner_notifications_enabled(self) -> bool:
+        """Tell whether link status changes are pushed to the partner."""
+        return bool(self.partner_webhook_url)
+
+
+def load_lifecycle_settings(environ: Mapping[str, str], *, production: bool) -> LifecycleSettings:
+    """Read the lifecycle block; webhook keys default to the published key of the environment."""
+    raw = {**LIFECYCLE_DEFAULTS, **environ}
+    environment = raw["ONBOARDING_WISE_ENVIRONMENT"].strip().lower()
+    if environment not in ("sandbox", "production"):
+        raise SettingsError("ONBOARDING_WISE_ENVIRONMENT must be sandbox or production")
+    # Imported here: backend.wise imports this module, so a top-level import would be circular.
+    from backend.wise.signatures import KeyConfigError, load_public_keys, published_key
+
+    override = raw["ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS"].strip()
+    try:
+        keys = load_public_keys(override) if override else (published_key(environment),)
+    except KeyConfigError as exc:
+        raise SettingsError(f"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS: {exc}") from None
+    url = raw["ONBOARDING_PARTNER_WEBHOOK_URL"].strip()
+    if url:
+        url = _url(raw, "ONBOARDING_PARTNER_WEBHOOK_URL", https=production)
+    return LifecycleSettings(
+        wise_environment=environment,  # type: ignore[arg-type]  # checked above
+        wise_webhook_public_keys=keys,
+        wise_client_key=raw["ONBOARDING_WISE_CLIENT_KEY"].strip(),
+        token_refresh_margin_seconds=_int(raw, "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS", 0, 86400),
+        partner_webhook_url=url,
+        partner_webhook_secret=raw["ONBOARDING_PARTNER_WEBHOOK_SECRET"].strip(),
+    )
+
+
+def _validate_lifecycle(s: Settings) -> None:
+    """Checks that need the whole object: consistent Wise environment, a partner secret."""
+    life = s.lifecycle
+    host = (urlsplit(s.wise_api_url).hostname or "").lower()
+    if life.wise_environment == "sandbox" and host in PRODUCTION_WISE_HOSTS:
+        raise SettingsError(
+            "ONBOARDING_WISE_ENVIRONMENT is sandbox but ONBOARDING_WISE_API_URL is Wise's "
+            "production API; set ONBOARDING_WISE_ENVIRONMENT=production"
+        )
+    if life.wise_environment == "production" and "sandbox" in host:
+        raise SettingsError(
+            "ONBOARDING_WISE_ENVIRONMENT is production but ONBOARDING_WISE_API_URL is a sandbox; "
+            "set ONBOARDING_WISE_ENVIRONMENT=sandbox"
+        )
+    if life.partner_webhook_url and not life.partner_webhook_secret:
+        raise SettingsError(
+            "ONBOARDING_PARTNER_WEBHOOK_SECRET is required when ONBOARDING_PARTNER_WEBHOOK_URL "
+            "is set: notifications are signed with it"
+        )
+    if s.is_production and life.partner_webhook_url:
+        _strong(life.partner_webhook_secret, "ONBOARDING_PARTNER_WEBHOOK_SECRET", min_length=32)

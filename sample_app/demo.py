@@ -20,8 +20,9 @@ import click
 from cryptography.fernet import Fernet
 from flask import Flask
 
-from backend import create_app
+from backend import create_app, extensions
 from backend import db as database
+from backend.services import subscriptions
 from sample_app.acme import AcmeConfig, create_acme_app
 from sample_app.serving import ServerThread
 from sample_app.wise_emulator import (
@@ -91,10 +92,26 @@ class Stack:
 
 
 def kit_config(
-    *, kit_url: str, emulator_url: str, acme_url: str, database_url: str, stack: StackSecrets
+    *,
+    kit_url: str,
+    emulator_url: str,
+    acme_url: str,
+    database_url: str,
+    stack: StackSecrets,
+    webhook_public_key: str | None = None,
 ) -> dict[str, Any]:
     """The kit's settings for the demo stack, wired to the emulator and Acme."""
+    lifecycle = {
+        "ONBOARDING_WISE_CLIENT_KEY": DEMO_CLIENT.client_key,
+        # The emulator signs its webhooks with its own key pair, not Wise's.
+        **(
+            {"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": webhook_public_key}
+            if webhook_public_key
+            else {}
+        ),
+    }
     return {
+        **lifecycle,
         "ONBOARDING_ENV": "development",
         "ONBOARDING_DATABASE_URL": database_url,
         "ONBOARDING_PUBLIC_BASE_URL": kit_url,
@@ -138,6 +155,7 @@ def build_stack(
         acme_url=acme_url,
         database_url=database_url,
         stack=shared,
+        webhook_public_key=emulator.app.extensions["wise_emulator"].public_key_pem(),
     )
     kit.app = create_app({**config, **(kit_overrides or {})})
     acme.app = create_acme_app(
@@ -150,7 +168,14 @@ def build_stack(
     )
     for server in (emulator, kit, acme):
         server.start()
+    subscribe_kit_webhooks(kit.app, f"{kit_url}/webhooks/wise")
     return Stack(kit, emulator, acme, kit.app, emulator.app, acme.app, shared)
+
+
+def subscribe_kit_webhooks(kit_app: Flask, url: str) -> None:
+    """Subscribe the kit's webhook endpoint at the emulator, as ``webhooks subscribe`` does."""
+    with kit_app.app_context():
+        subscriptions.subscribe(wise=extensions.wise(), settings=extensions.settings(), url=url)
 
 
 @click.command("demo")
@@ -186,6 +211,11 @@ Acme Bank logins (password acme-demo):
   grace@example.com        date of birth differs at Wise: the identity check fails
   mary@example.com         new to Wise: Acme pre-fills her Wise account (prefill mode)
   charles@engines.example  a business new to Wise: company, director and owner pre-filled
+
+The kit is subscribed to the emulator's webhooks. To verify a linked profile or revoke access:
+  curl -X POST -H 'Content-Type: application/json' -d '{{"state": "verified"}}' \\
+    {stack.emulator_url}/__emulator/profiles/<profile id>/verification
+  curl -X POST {stack.emulator_url}/__emulator/users/ada@example.com/revoke
 Press Ctrl+C to stop."""
     )
     try:

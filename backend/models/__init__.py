@@ -10,7 +10,16 @@ from backend.models.camera_check import (
     RateLimitWindow,
 )
 from backend.models.idempotency import IdempotencyRecord
-from backend.models.link import LinkStatus, WiseLink, WiseLinkPublic
+from backend.models.link import (
+    AccessTokenPublic,
+    AccessTokenRequest,
+    LinkStatus,
+    VerificationStatus,
+    WiseLink,
+    WiseLinkEvent,
+    WiseLinkPublic,
+)
+from backend.models.notification import PartnerNotification
 from backend.models.prefill import (
     BusinessPrefill,
     DirectorPrefill,
@@ -32,8 +41,11 @@ from backend.models.session import (
     SessionMode,
     SessionStatus,
 )
+from backend.models.webhook import TransferStatus, TransferStatusPublic, WiseWebhookEvent
 
 __all__ = [
+    "AccessTokenPublic",
+    "AccessTokenRequest",
     "BusinessPrefill",
     "CameraCheckCreate",
     "CameraCheckReport",
@@ -47,6 +59,7 @@ __all__ = [
     "OnboardingSessionCreate",
     "OnboardingSessionCreated",
     "OnboardingSessionPublic",
+    "PartnerNotification",
     "PersonalPrefill",
     "Prefill",
     "PrefillAccount",
@@ -55,8 +68,13 @@ __all__ = [
     "RateLimitWindow",
     "SessionMode",
     "SessionStatus",
+    "TransferStatus",
+    "TransferStatusPublic",
     "UboPrefill",
+    "VerificationStatus",
     "WiseAppToken",
     "WiseLink",
+    "WiseLinkEvent",
     "WiseLinkPublic",
+    "WiseWebhookEvent",
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import BigInteger, Column, Index, false
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -14,22 +14,38 @@ from backend.db import UTCDateTime
 
 
 class LinkStatus(StrEnum):
-    """What the partner API reports for a customer."""
+    """The link state machine.
+
+    linked → reauthorization_required (Wise revoked the tokens) → linked (the customer relinked);
+    linked | reauthorization_required → unlinked (the partner deleted the link). The API reports
+    an unlinked or missing link as ``not_linked``.
+    """
 
     LINKED = "linked"
+    REAUTHORIZATION_REQUIRED = "reauthorization_required"
+    UNLINKED = "unlinked"
     NOT_LINKED = "not_linked"
+
+
+class VerificationStatus(StrEnum):
+    """Whether Wise has verified the linked profile; ``unknown`` until Wise says."""
+
+    VERIFIED = "verified"
+    NOT_VERIFIED = "not_verified"
+    UNKNOWN = "unknown"
 
 
 class WiseLink(SQLModel, table=True):
     """One row per customer: the currently linked Wise profile and its user tokens (ciphertext)."""
 
     __tablename__ = "wise_link"
+    __table_args__ = (Index("ix_wise_link_status_expires", "status", "access_token_expires_at"),)
 
     id: int | None = SQLField(default=None, primary_key=True)
     customer_external_id: str = SQLField(unique=True, max_length=128)
     status: str = SQLField(default=LinkStatus.LINKED, max_length=32)
     wise_user_id: int | None = SQLField(default=None, sa_column=Column(BigInteger))
-    profile_id: int = SQLField(sa_column=Column(BigInteger, nullable=False))
+    profile_id: int = SQLField(sa_column=Column(BigInteger, nullable=False, index=True))
     profile_type: str = SQLField(max_length=16)
     access_token_ciphertext: str | None = None
     refresh_token_ciphertext: str | None = None
@@ -39,6 +55,34 @@ class WiseLink(SQLModel, table=True):
     identity_check: str | None = SQLField(default=None, max_length=16)
     linked_at: datetime = SQLField(sa_type=UTCDateTime)
     updated_at: datetime = SQLField(sa_type=UTCDateTime)
+    # -- lifecycle ---------------------------------------------------------------------------
+    verification_status: str = SQLField(
+        default=VerificationStatus.UNKNOWN,
+        max_length=16,
+        sa_column_kwargs={"server_default": VerificationStatus.UNKNOWN.value},
+    )
+    # Wise's occurred_at of the newest verification fact applied (webhook), or when we asked.
+    verification_updated_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # The last (re)link connected a different Wise user than before; the partner should review.
+    account_changed: bool = SQLField(default=False, sa_column_kwargs={"server_default": false()})
+    previous_wise_user_id: int | None = SQLField(default=None, sa_column=Column(BigInteger))
+    # The single-flight refresh lease: who refreshes the tokens right now, and until when.
+    refresh_lease_owner: str | None = SQLField(default=None, max_length=36)
+    refresh_lease_until: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+
+
+class WiseLinkEvent(SQLModel, table=True):
+    """The audit trail of a link: linked, relinked, reauthorization required, unlinked..."""
+
+    __tablename__ = "wise_link_event"
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    customer_external_id: str = SQLField(index=True, max_length=128)
+    event: str = SQLField(max_length=32)
+    detail: str | None = SQLField(default=None, max_length=255)
+    profile_id: int | None = SQLField(default=None, sa_column=Column(BigInteger))
+    wise_user_id: int | None = SQLField(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = SQLField(sa_type=UTCDateTime)
 
 
 class WiseLinkPublic(BaseModel):
@@ -50,11 +94,16 @@ class WiseLinkPublic(BaseModel):
     linked_at: datetime | None = None
     # "passed", or "not_applicable" for a business linked without a registration number to compare.
     identity_check: str | None = None
+    verification_status: str = VerificationStatus.UNKNOWN
+    account_changed: bool = False
 
     @classmethod
     def of(cls, row: WiseLink | None) -> WiseLinkPublic:
-        """Build the public view; a missing row reads as not linked."""
-        if row is None or row.status != LinkStatus.LINKED:
+        """Build the public view; a missing or unlinked row reads as not linked."""
+        if row is None or row.status not in (
+            LinkStatus.LINKED,
+            LinkStatus.REAUTHORIZATION_REQUIRED,
+        ):
             return cls(status=LinkStatus.NOT_LINKED)
         return cls(
             status=row.status,
@@ -62,4 +111,25 @@ class WiseLinkPublic(BaseModel):
             profile_type=row.profile_type,
             linked_at=row.linked_at,
             identity_check=row.identity_check,
+            verification_status=row.verification_status,
+            account_changed=row.account_changed,
         )
+
+
+class AccessTokenPublic(BaseModel):
+    """What ``POST .../wise-link/access-token`` returns to the partner's backend."""
+
+    access_token: str
+    expires_at: datetime
+
+    def __repr__(self) -> str:
+        # Keep the token out of tracebacks and debug output.
+        return f"AccessTokenPublic(expires_at={self.expires_at.isoformat()})"
+
+
+class AccessTokenRequest(BaseModel):
+    """Optional body: the token Wise just refused, so the kit refreshes even if it looks fresh."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    rejected_access_token: str | None = None

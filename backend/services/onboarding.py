@@ -520,6 +520,7 @@ def _link(
     for attempt in range(2):
         links.store_link(
             db=db,
+            settings=settings,
             cipher=cipher,
             now=now,
             customer_external_id=row.customer_external_id,

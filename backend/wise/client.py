@@ -7,11 +7,11 @@ Every call has a connect and a read timeout, follows no redirects, and turns fai
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -107,6 +107,14 @@ class WiseClient:
             client_id=self._settings.wise_client_id,
             redirect_uri=self._settings.wise_redirect_uri,
         )
+
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        """Get a new access token with the link's refresh token (``refresh_token`` grant).
+
+        Wise invalidates the previous access token at once. The answer may or may not carry a new
+        refresh token; the caller keeps the old one when it does not.
+        """
+        return self._token_request(grant_type="refresh_token", refresh_token=refresh_token)
 
     def client_credentials_token(self, *, timeout: float | None = None) -> TokenSet:
         """Get an application token (``client_credentials`` grant) for the Onboarding API."""
@@ -248,7 +256,7 @@ class WiseClient:
         """``POST /v1/profiles/{id}/directors`` or ``/ubos``; Wise answers with all of them."""
         if kind not in ("directors", "ubos"):
             raise ValueError("kind must be directors or ubos")
-        body = self._api_any(
+        body = self._call(
             "POST",
             f"/v1/profiles/{int(profile_id)}/{kind}",
             access_token=access_token,
@@ -276,6 +284,42 @@ class WiseClient:
             raise WiseProtocolError("claim-account answered without a claimAccountCode")
         return code
 
+    def verification_status(
+        self, *, access_token: str, profile_id: int, source_currencies: Sequence[str]
+    ) -> dict[str, Any]:
+        """Ask whether the profile may pay by bank transfer, per source currency.
+
+        ``POST /v3/profiles/{id}/verification-status/bank-transfer?source_currencies=...``
+        """
+        query = urlencode({"source_currencies": ",".join(source_currencies)})
+        path = f"/v3/profiles/{int(profile_id)}/verification-status/bank-transfer?{query}"
+        return self._api("POST", path, access_token=access_token)
+
+    # -- application subscriptions (client-credentials token) --------------------------------
+
+    def create_subscription(
+        self, *, app_token: str, client_key: str, name: str, trigger_on: str, url: str
+    ) -> dict[str, Any]:
+        """Subscribe the application to one event type."""
+        body = {
+            "name": name,
+            "trigger_on": trigger_on,
+            "delivery": {"version": "2.0.0", "url": url},
+        }
+        return self._api("POST", _subscriptions_path(client_key), access_token=app_token, json=body)
+
+    def list_subscriptions(self, *, app_token: str, client_key: str) -> list[dict[str, Any]]:
+        """List the application's subscriptions."""
+        body = self._call("GET", _subscriptions_path(client_key), access_token=app_token)
+        if not isinstance(body, list):
+            raise WiseProtocolError("subscription list is not a JSON array")
+        return [item for item in body if isinstance(item, dict)]
+
+    def delete_subscription(self, *, app_token: str, client_key: str, subscription_id: str) -> None:
+        """Delete one application subscription."""
+        path = f"{_subscriptions_path(client_key)}/{quote(subscription_id, safe='')}"
+        self._call("DELETE", path, access_token=app_token)
+
     # -- plumbing ------------------------------------------------------------------------------
 
     def _api(
@@ -288,14 +332,16 @@ class WiseClient:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        body = self._api_any(
+        body = self._call(
             method, path, access_token=access_token, json=json, headers=headers, timeout=timeout
         )
         if not isinstance(body, dict):
-            raise WiseProtocolError(f"{method} {path} answered a body that is not a JSON object")
+            raise WiseProtocolError(
+                f"{method} {_route(path)} answered a body that is not a JSON object"
+            )
         return body
 
-    def _api_any(
+    def _call(
         self,
         method: str,
         path: str,
@@ -305,6 +351,8 @@ class WiseClient:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
+        """Make one API call; return the parsed JSON body (None when empty)."""
+        what = f"{method} {_route(path)}"
         try:
             response = self._http.request(
                 method,
@@ -315,15 +363,15 @@ class WiseClient:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise WiseUnavailable(f"{method} {path} failed ({type(exc).__name__})") from None
-        _raise_for_transient(response, f"{method} {path}")
+            raise WiseUnavailable(f"{what} failed ({type(exc).__name__})") from None
+        _raise_for_transient(response, what)
         if response.status_code >= 300:
             raise WiseApiError(
-                f"{method} {path} answered {response.status_code}",
+                f"{what} answered {response.status_code}",
                 status=response.status_code,
                 body=_json_or_none(response),
             )
-        return _json_or_none(response)
+        return _json_or_none(response) if response.content else None
 
     def _timeouts(self, cap: float | None) -> tuple[float, float]:
         """The (connect, read) timeouts, shortened to ``cap`` seconds when a budget runs out."""
@@ -334,6 +382,15 @@ class WiseClient:
 
     def _url(self, path: str) -> str:
         return f"{self._settings.wise_api_url}{path}"
+
+
+def _subscriptions_path(client_key: str) -> str:
+    return f"/v3/applications/{quote(client_key, safe='')}/subscriptions"
+
+
+def _route(path: str) -> str:
+    """The path without its query string, for error messages and logs."""
+    return path.split("?", 1)[0]
 
 
 def _check_token_response(response: Response) -> Response:

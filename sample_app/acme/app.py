@@ -152,6 +152,27 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
             abort(404)
         return start(customer, session_body(config, customer, prefill=True))
 
+    @app.post("/wise/check")
+    def check_with_wise() -> ResponseReturnValue:
+        """Ask the kit to check with Wise now (verification; a revoked access shows up here)."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        try:
+            kit.refresh_link(customer.external_id)
+        except KitApiError as exc:
+            # 409: Wise revoked our access; the link now says so and the page offers a reconnect.
+            if exc.status not in (404, 409):
+                link, _ = _read_link(kit, customer)
+                problem = "We could not reach Wise just now. Please try again in a minute."
+                html = render_template(
+                    "account.html", customer=customer, link=link, problem=problem
+                )
+                return html, 503
+        except OSError:
+            abort(502)
+        return redirect(url_for("account"), code=303)
+
     @app.get("/wise/return")
     def wise_return() -> ResponseReturnValue:
         """Show the outcome. The query is only a hint: the truth is read from the kit's API."""

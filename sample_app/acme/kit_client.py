@@ -50,6 +50,16 @@ class KitClient:
         """``GET /api/v1/customers/<external_id>/wise-link``."""
         return self._call("GET", f"/api/v1/customers/{external_id}/wise-link")
 
+    def refresh_link(self, external_id: str) -> dict[str, Any]:
+        """``GET /api/v1/customers/<external_id>/wise-link?refresh=verification``.
+
+        The kit asks Wise with the customer's token; if Wise revoked it, the kit answers 409
+        ``reauthorization_required`` and the link shows it from then on.
+        """
+        return self._call(
+            "GET", f"/api/v1/customers/{external_id}/wise-link", params={"refresh": "verification"}
+        )
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = self._http.request(method, self._base + path, timeout=self._timeout, **kwargs)
         body = response.json() if response.content else {}

@@ -382,4 +382,4 @@ def test_token_endpoint_redirect_is_not_followed(
     wise.add_fault("POST", "/oauth/token", status=307)
     response = kit.callback(params, launched.cookies)
     assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
-    assert wise.counters()["requests"].get("POST /oauth/token", 0) == 1
+    assert token_exchanges(wise) == 1

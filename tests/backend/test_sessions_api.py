@@ -275,4 +275,6 @@ def test_link_of_an_unknown_customer_is_not_linked(
         "profile_type": None,
         "linked_at": None,
         "identity_check": None,
+        "verification_status": "unknown",
+        "account_changed": False,
     }

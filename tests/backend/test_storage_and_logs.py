@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import create_engine, text
 
+from backend.clock import FrozenClock
 from backend.crypto import TokenCipher
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
@@ -84,5 +85,59 @@ def test_no_secret_appears_in_any_log(
     )
     assert "GET /oauth/wise/callback" in logged  # the request log did run
     assert "GET /onboarding/launch/<token>" in logged
+    for name, value in secrets.items():
+        assert value not in logged, f"{name} leaked into the logs"
+
+
+def test_no_token_reaches_the_logs_of_brokering_refresh_and_webhooks(
+    kit: KitApi,
+    wise: EmulatorControl,
+    stack: Stack,
+    database_url: str,
+    clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = f"{stack.kit_url}/api/v1/customers/c-123/wise-link/access-token"
+    with caplog.at_level(logging.DEBUG):
+        secrets = link_journey(kit, wise, stack)
+        first_access, refresh = stored_tokens(stack, database_url)
+        handed_out = kit.http.post(url).json()["access_token"]
+        # A refresh that fails transiently, one that succeeds, and one the partner asks for.
+        clock.advance(43199)
+        wise.add_fault("POST", "/oauth/token", status=503, grant_type="refresh_token")
+        assert kit.http.post(url).status_code == 503
+        refreshed = kit.http.post(url).json()["access_token"]
+        forced = kit.http.post(url, json={"rejected_access_token": refreshed}).json()
+        # Webhooks: a verified delivery from the emulator and a forged one.
+        profile_id = kit.get_link()["profile_id"]
+        wise.set_verification(profile_id, "verified")
+        wise.flush_webhooks()
+        kit.http.post(
+            f"{stack.kit_url}/webhooks/wise", data=b"{}", headers={"X-Signature-SHA256": "x"}
+        )
+        # And the revocation path.
+        wise.revoke_user("ada@example.com")
+        assert (
+            kit.http.post(url, json={"rejected_access_token": forced["access_token"]}).status_code
+            == 409
+        )
+    secrets.update(
+        {
+            "first access token": first_access,
+            "handed-out token": handed_out,
+            "refresh token": refresh,
+            "refreshed token": refreshed,
+            "forced token": forced["access_token"],
+        }
+    )
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {r.exc_text or ''}"
+        for r in caplog.records
+        if r.threadName != "MainThread"
+    )
+    assert "POST /api/v1/customers/<external_id>/wise-link/access-token 200" in logged
+    assert "POST /webhooks/wise 200" in logged
+    assert "token refresh failed transiently" in logged
+    assert "link needs reauthorization" in logged
     for name, value in secrets.items():
         assert value not in logged, f"{name} leaked into the logs"

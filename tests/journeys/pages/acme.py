@@ -38,6 +38,24 @@ class AcmeBank:
         """The return page's note that an existing Wise account was connected instead."""
         return self.page.get_by_test_id("existing-account")
 
+    def open_account(self) -> AcmeBank:
+        """Go to the account page."""
+        self.page.goto(self.base_url + "/account")
+        return self
+
+    def check_with_wise(self) -> None:
+        """Press "Check status with Wise" on the account page."""
+        self.page.get_by_role("button", name="Check status with Wise").click()
+
+    def reconnect_wise(self) -> None:
+        """Press "Reconnect your Wise account"; the browser leaves for the kit, then Wise."""
+        self.page.get_by_role("button", name="Reconnect your Wise account").click()
+
+    @property
+    def verification(self) -> Locator:
+        """The Wise verification status line."""
+        return self.page.get_by_test_id("verification-status")
+
     @property
     def outcome(self) -> Locator:
         """The outcome message on the return page."""

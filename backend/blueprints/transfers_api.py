@@ -1,0 +1,20 @@
+"""Partner API: the local status of a Wise transfer, kept up to date by Wise's webhooks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from backend.api import json_response, require_api_key
+from backend.db import get_session
+from backend.models import TransferStatusPublic
+from backend.services import transfers
+
+bp = Blueprint("transfers_api", __name__, url_prefix="/api/v1/wise-transfers")
+bp.before_request(require_api_key)
+
+
+@bp.get("/<int:transfer_id>")
+def read_transfer(transfer_id: int) -> Response:
+    """Return the newest known state of a transfer."""
+    row = transfers.get_transfer(db=get_session(), transfer_id=transfer_id)
+    return json_response(TransferStatusPublic.of(row))

@@ -1,0 +1,37 @@
+"""``onboarding-kit refresh-tokens`` and ``onboarding-kit rotate-keys``: link token housekeeping."""
+
+from __future__ import annotations
+
+import click
+
+from backend import extensions
+from backend.app import create_app
+from backend.db import get_session
+from backend.services import keys, tokens
+
+
+@click.command("refresh-tokens")
+def refresh_tokens() -> None:
+    """Refresh access tokens due within the margin (safe to run on every instance at once)."""
+    app = create_app()
+    with app.app_context():
+        broker = tokens.Broker(
+            db=get_session(),
+            settings=extensions.settings(),
+            wise=extensions.wise(),
+            cipher=extensions.cipher(),
+            clock=extensions.clock(),
+        )
+        counts = tokens.refresh_due(broker=broker)
+    click.echo(", ".join(f"{name} {count}" for name, count in counts.items()))
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+@click.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored token with the first key of ONBOARDING_TOKEN_ENCRYPTION_KEYS."""
+    app = create_app()
+    with app.app_context():
+        count = keys.rotate_keys(db=get_session(), cipher=extensions.cipher())
+    click.echo(f"re-encrypted the tokens of {count} link(s) with the first key")

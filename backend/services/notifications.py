@@ -1,0 +1,282 @@
+"""Partner notifications: an outbox of link status changes, POSTed to the partner with a signature.
+
+A change and its notification are written in one transaction, so a notification exists exactly
+when the change happened. Delivery is separate and at-least-once: the deliverer claims the oldest
+undelivered row with a compare-and-set lease (several instances never send the same row at once),
+POSTs it, and records the outcome. A failure schedules a retry with exponential backoff; rows are
+sent strictly oldest first, so while the partner is down everything waits and nothing is lost or
+reordered.
+
+The request carries ``X-Onboarding-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``, the HMAC
+keyed by ``ONBOARDING_PARTNER_WEBHOOK_SECRET`` over ``"<t>." + body`` (see docs/link-lifecycle.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from flask import Flask, Response, g, has_app_context
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from backend.clock import Clock
+from backend.models import PartnerNotification, WiseLink, WiseLinkPublic
+from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+LINKED = "link.linked"
+VERIFIED = "link.verified"
+NOT_VERIFIED = "link.not_verified"
+REAUTHORIZATION_REQUIRED = "link.reauthorization_required"
+UNLINKED = "link.unlinked"
+
+SIGNATURE_HEADER = "X-Onboarding-Signature"
+EVENT_ID_HEADER = "X-Onboarding-Event-Id"
+TIMEOUT = (5.0, 10.0)
+# Longer than the HTTP timeout, so a lease never lapses while its holder is still sending.
+LEASE = timedelta(seconds=60)
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+PENDING_FLAG = "partner_notifications_pending"
+NOTIFIER = "onboarding.notifier"
+
+N = PartnerNotification
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one delivery run did."""
+
+    delivered: int
+    failed: int
+
+
+def record(
+    *, db: Session, settings: Settings, now: datetime, link: WiseLink, event_type: str
+) -> PartnerNotification | None:
+    """Add a notification for ``link``'s current state to the outbox; the caller commits.
+
+    Does nothing when no partner webhook URL is configured.
+    """
+    if not settings.lifecycle.partner_notifications_enabled:
+        return None
+    event_id = str(uuid.uuid4())
+    payload = {
+        "id": event_id,
+        "type": event_type,
+        "created_at": _iso(now),
+        "customer_external_id": link.customer_external_id,
+        "link": WiseLinkPublic.of(link).model_dump(mode="json"),
+    }
+    row = PartnerNotification(
+        event_id=event_id,
+        event_type=event_type,
+        customer_external_id=link.customer_external_id,
+        payload=json.dumps(payload, separators=(",", ":")),
+        created_at=now,
+        next_attempt_at=now,
+    )
+    db.add(row)
+    if has_app_context():
+        # Tells the after-request hook to try a delivery once this request's commit is done.
+        g.setdefault(PENDING_FLAG, True)
+    return row
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Return the ``X-Onboarding-Signature`` value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th failure: 30 s, 1 min, 2 min ... at most 1 h."""
+    return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1)))
+
+
+def deliver_due(
+    *, db: Session, settings: Settings, clock: Clock, limit: int = 100
+) -> DeliveryReport:
+    """Send due notifications oldest first; stop at the first failure (the rest wait their turn)."""
+    if not settings.lifecycle.partner_notifications_enabled:
+        return DeliveryReport(0, 0)
+    owner = uuid.uuid4().hex
+    delivered = 0
+    for _ in range(limit):
+        row = _claim_head(db, clock.now(), owner)
+        if row is None:
+            break
+        status, error = _post(settings, row, clock.now())
+        _record_attempt(db, row, owner, clock.now(), status, error)
+        if error is not None:
+            logger.warning("partner notification %s not delivered: %s", row.event_type, error)
+            return DeliveryReport(delivered, 1)
+        delivered += 1
+    return DeliveryReport(delivered, 0)
+
+
+def pending_count(*, db: Session) -> int:
+    """How many notifications are not delivered yet."""
+    count = len(db.exec(select(N.id).where(col(N.delivered_at).is_(None))).all())
+    db.commit()
+    return count
+
+
+# -- internals --------------------------------------------------------------------------------
+
+
+def _claim_head(db: Session, now: datetime, owner: str) -> PartnerNotification | None:
+    """Lease the oldest undelivered row if it is due and free; None when there is nothing to do."""
+    head = db.exec(
+        select(N)
+        .where(col(N.delivered_at).is_(None))
+        .order_by(col(N.id))
+        .limit(1)
+        .execution_options(populate_existing=True)
+    ).first()
+    db.commit()  # end the read so the next statements see other instances' commits
+    if head is None or head.next_attempt_at > now:
+        return None
+    if head.lease_until is not None and head.lease_until >= now:
+        return None  # another deliverer is sending it
+    won = db.exec(
+        update(N)
+        .where(
+            col(N.id) == head.id,
+            col(N.delivered_at).is_(None),
+            or_(col(N.lease_until).is_(None), col(N.lease_until) < now),
+        )
+        .values(lease_owner=owner, lease_until=now + LEASE)
+    )
+    db.commit()
+    return head if won.rowcount == 1 else None
+
+
+def _post(
+    settings: Settings, row: PartnerNotification, now: datetime
+) -> tuple[int | None, str | None]:
+    """POST one notification; return the status and an error code (None on success)."""
+    body = row.payload.encode("utf-8")
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "wise-onboarding-kit",
+        EVENT_ID_HEADER: row.event_id,
+        SIGNATURE_HEADER: sign(
+            settings.lifecycle.partner_webhook_secret, int(now.timestamp()), body
+        ),
+    }
+    try:
+        with requests.post(
+            settings.lifecycle.partner_webhook_url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        ) as response:
+            status = response.status_code
+    except requests.RequestException as exc:
+        return None, type(exc).__name__[:64]
+    return status, None if 200 <= status < 300 else f"http_{status}"
+
+
+def _record_attempt(
+    db: Session,
+    row: PartnerNotification,
+    owner: str,
+    now: datetime,
+    status: int | None,
+    error: str | None,
+) -> None:
+    attempts = row.attempts + 1
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_status": status,
+        "last_error": error,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if error is None:
+        values["delivered_at"] = now
+    else:
+        values["next_attempt_at"] = now + timedelta(seconds=backoff_seconds(attempts))
+    db.exec(update(N).where(col(N.id) == row.id, col(N.lease_owner) == owner).values(**values))
+    db.commit()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# -- best-effort delivery right after a request -----------------------------------------------
+
+
+class _Notifier:
+    """Runs ``deliver_due`` in a background thread, one run at a time per app."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    @property
+    def busy(self) -> bool:
+        """Tell whether a delivery run is going on."""
+        with self._lock:
+            return self._running
+
+    def kick(self) -> None:
+        """Start a delivery run, or ask the running one to go round once more."""
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._run, name="partner-notifications", daemon=True).start()
+
+    def _run(self) -> None:
+        from backend import extensions
+        from backend.db import get_session
+
+        while True:
+            try:
+                with self.app.app_context():
+                    deliver_due(
+                        db=get_session(), settings=extensions.settings(), clock=extensions.clock()
+                    )
+            except Exception:
+                # Best effort only: the row stays in the outbox for the next run or the command.
+                logger.exception("partner notification delivery run failed")
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
+
+
+def background_busy(app: Flask) -> bool:
+    """Tell whether ``app`` is delivering notifications in the background right now."""
+    notifier: _Notifier = app.extensions[NOTIFIER]
+    return notifier.busy
+
+
+def init_app(app: Flask) -> None:
+    """After a request that queued a notification, deliver it without delaying the answer."""
+    notifier = _Notifier(app)
+    app.extensions[NOTIFIER] = notifier
+
+    @app.after_request
+    def deliver_after_request(response: Response) -> Response:
+        if g.pop(PENDING_FLAG, False):
+            notifier.kick()
+        return response

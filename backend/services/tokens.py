@@ -1,0 +1,333 @@
+"""Token brokering: hand out a link's access token, refreshing it single-flight when it is due.
+
+Single flight works across processes and instances through a lease in the link row. A caller
+takes it with one compare-and-set ``UPDATE ... WHERE lease is free or expired``; the winner
+re-reads the row (someone may have refreshed meanwhile), calls Wise with no transaction open,
+then stores the new tokens and frees the lease in one ``UPDATE ... WHERE lease_owner = me``.
+Everyone else polls the row until the lease is freed and takes the result: fresh tokens, a
+``reauthorization_required`` link, or (when the winner hit a transient error) a 503.
+
+Wise's answers are classified once, here: 400 ``invalid_grant``, 401 or 403 from the refresh
+mean the grant is gone (the link needs reauthorization and its tokens are erased); 5xx, 429,
+timeouts and unreadable answers are transient and never touch the tokens.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from backend.clock import Clock
+from backend.crypto import InvalidToken, TokenCipher
+from backend.errors import (
+    NotLinked,
+    ReauthorizationRequired,
+    StoredTokenUnreadable,
+    WiseTemporarilyUnavailable,
+)
+from backend.models import LinkStatus, WiseLink
+from backend.services import links
+from backend.settings import Settings
+from backend.wise import WiseClient, WiseOAuthError, WiseProtocolError, WiseUnavailable
+
+logger = logging.getLogger(__name__)
+
+L = WiseLink
+POLL_SECONDS = 0.05
+# The lease outlives the longest Wise call (connect + read timeout) by this much, so it cannot
+# lapse while its holder is still waiting for Wise.
+LEASE_SLACK_SECONDS = 10
+DEFAULT_RETRY_AFTER = 5
+# OAuth errors about our own client credentials: a configuration problem, not the user's grant.
+CLIENT_ERRORS = ("invalid_client", "unauthorized_client")
+
+
+@dataclass(frozen=True)
+class BrokeredToken:
+    """A user access token for the partner's services, and when it expires."""
+
+    access_token: str
+    expires_at: datetime
+
+    def __repr__(self) -> str:
+        # Keep the token out of tracebacks and debug output.
+        return f"BrokeredToken(expires_at={self.expires_at.isoformat()})"
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """The outcome of a refresh attempt: the token, and whether this caller asked Wise for it."""
+
+    token: BrokeredToken
+    called_wise: bool
+
+
+@dataclass(frozen=True)
+class Broker:
+    """What the token functions need; built once per request or command."""
+
+    db: Session
+    settings: Settings
+    wise: WiseClient
+    cipher: TokenCipher
+    clock: Clock
+
+    @property
+    def margin(self) -> timedelta:
+        """Tokens closer than this to expiry are refreshed before being handed out."""
+        return timedelta(seconds=self.settings.lifecycle.token_refresh_margin_seconds)
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a refresh lease lasts."""
+        s = self.settings
+        return timedelta(seconds=s.wise_connect_timeout + s.wise_read_timeout + LEASE_SLACK_SECONDS)
+
+
+def is_revocation(exc: WiseOAuthError) -> bool:
+    """Tell whether a token-endpoint error means the user's grant is gone."""
+    if exc.error in CLIENT_ERRORS:
+        return False
+    if exc.status in (401, 403):
+        return True
+    return exc.status == 400 and exc.error == "invalid_grant"
+
+
+def access_token(
+    *, broker: Broker, customer_external_id: str, rejected_token: str | None = None
+) -> BrokeredToken:
+    """Return a usable access token for the customer's link, refreshing it first when due.
+
+    ``rejected_token`` is a token Wise just refused: it is refreshed even if it looks fresh
+    (once: a caller holding an older token gets the current one).
+    """
+    link = links.find_link(db=broker.db, customer_external_id=customer_external_id)
+    if link is None or link.status == LinkStatus.UNLINKED:
+        raise NotLinked()
+    if link.status == LinkStatus.REAUTHORIZATION_REQUIRED:
+        raise ReauthorizationRequired()
+    current = _usable(broker, link, rejected_token)
+    if current is not None:
+        return current
+    assert link.id is not None
+    refreshed = refresh_link(broker=broker, link_id=link.id, rejected_token=rejected_token)
+    assert refreshed is not None
+    return refreshed.token
+
+
+def refresh_link(
+    *, broker: Broker, link_id: int, rejected_token: str | None = None, wait: bool = True
+) -> Refreshed | None:
+    """Refresh one link single-flight. With ``wait=False``, return None if another holds it."""
+    owner = uuid.uuid4().hex
+    deadline = time.monotonic() + broker.lease.total_seconds() + 1
+    may_take = True
+    while True:
+        if may_take and _take_lease(broker, link_id, owner):
+            return _refresh_as_holder(broker, link_id, owner, rejected_token)
+        if not wait:
+            return None
+        # Someone else holds the lease: only read until they are done (no write attempts).
+        link = _current(broker, link_id)
+        current = _usable(broker, link, rejected_token)
+        if current is not None:
+            return Refreshed(current, called_wise=False)
+        if link.refresh_lease_owner is None:
+            # The holder finished without a usable token: it met a transient error. Trying again
+            # at once would turn one failure into a stampede on Wise.
+            raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER)
+        until = link.refresh_lease_until
+        may_take = until is not None and until < _now(broker)  # the holder died: take over
+        if not may_take:
+            if time.monotonic() > deadline:
+                raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER)
+            time.sleep(POLL_SECONDS)
+
+
+def refresh_due(*, broker: Broker) -> dict[str, int]:
+    """Refresh every linked link whose access token is within the margin of expiry.
+
+    Safe to run on every instance at once: the lease makes each link refresh once, and a link
+    another instance is refreshing is skipped. Returns counts by outcome.
+    """
+    due_by = _now(broker) + broker.margin
+    ids = broker.db.exec(
+        select(L.id)
+        .where(
+            col(L.status) == LinkStatus.LINKED,
+            col(L.refresh_token_ciphertext).is_not(None),
+            or_(col(L.access_token_expires_at).is_(None), col(L.access_token_expires_at) <= due_by),
+        )
+        .order_by(col(L.id))
+    ).all()
+    broker.db.commit()
+    counts = {"refreshed": 0, "skipped": 0, "reauthorization_required": 0, "failed": 0}
+    for link_id in ids:
+        assert link_id is not None
+        try:
+            result = refresh_link(broker=broker, link_id=link_id, wait=False)
+        except ReauthorizationRequired:
+            counts["reauthorization_required"] += 1
+        except NotLinked:
+            counts["skipped"] += 1  # unlinked since the list was read
+        except WiseTemporarilyUnavailable:
+            counts["failed"] += 1
+        else:
+            counts["refreshed" if result and result.called_wise else "skipped"] += 1
+    return counts
+
+
+# -- internals --------------------------------------------------------------------------------
+
+
+def _now(broker: Broker) -> datetime:
+    return broker.clock.now()
+
+
+def _usable(broker: Broker, link: WiseLink, rejected: str | None) -> BrokeredToken | None:
+    """The stored token if it is far enough from expiry and not the one Wise refused."""
+    expires = link.access_token_expires_at
+    if link.status != LinkStatus.LINKED or not link.access_token_ciphertext or expires is None:
+        return None
+    if expires <= _now(broker) + broker.margin:
+        return None
+    token = _open(broker.cipher, link.access_token_ciphertext)
+    if rejected is not None and hmac.compare_digest(token.encode(), rejected.encode()):
+        return None
+    return BrokeredToken(token, expires)
+
+
+def _take_lease(broker: Broker, link_id: int, owner: str) -> bool:
+    now = _now(broker)
+    free = or_(col(L.refresh_lease_until).is_(None), col(L.refresh_lease_until) < now)
+    result = broker.db.exec(
+        update(L)
+        .where(col(L.id) == link_id, col(L.status) == LinkStatus.LINKED, free)
+        .values(refresh_lease_owner=owner, refresh_lease_until=now + broker.lease)
+    )
+    broker.db.commit()
+    return bool(result.rowcount == 1)
+
+
+def _current(broker: Broker, link_id: int) -> WiseLink:
+    """Re-read the link as committed now; raise when it is no longer linked."""
+    link = links.reread(broker.db, link_id)
+    # End the read (commit keeps the loaded values; rollback would expire them), so no
+    # transaction stays open while we wait and the next poll sees newer commits.
+    broker.db.commit()
+    if link is None or link.status == LinkStatus.UNLINKED:
+        raise NotLinked()
+    if link.status == LinkStatus.REAUTHORIZATION_REQUIRED:
+        raise ReauthorizationRequired()
+    return link
+
+
+def _release(broker: Broker, link_id: int, owner: str) -> None:
+    broker.db.exec(
+        update(L)
+        .where(col(L.id) == link_id, col(L.refresh_lease_owner) == owner)
+        .values(refresh_lease_owner=None, refresh_lease_until=None)
+    )
+    broker.db.commit()
+
+
+def _refresh_as_holder(broker: Broker, link_id: int, owner: str, rejected: str | None) -> Refreshed:
+    """Holding the lease: re-read, call Wise with no transaction open, store the outcome."""
+    try:
+        link = _current(broker, link_id)
+        current = _usable(broker, link, rejected)
+        refresh_token = (
+            _open(broker.cipher, link.refresh_token_ciphertext)
+            if link.refresh_token_ciphertext
+            else None
+        )
+    except BaseException:
+        _release(broker, link_id, owner)
+        raise
+    if current is not None:
+        # Another caller refreshed between our first read and our lease.
+        _release(broker, link_id, owner)
+        return Refreshed(current, called_wise=False)
+    if refresh_token is None:
+        return _revoke(broker, link_id, owner, "no refresh token stored")
+    try:
+        tokens = broker.wise.refresh(refresh_token=refresh_token)
+    except WiseOAuthError as exc:
+        if is_revocation(exc):
+            return _revoke(broker, link_id, owner, f"refresh answered {exc.status} {exc.error}")
+        logger.error("token refresh refused (%s, %s): not a revocation", exc.status, exc.error)
+        _release(broker, link_id, owner)
+        raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER) from None
+    except (WiseUnavailable, WiseProtocolError) as exc:
+        logger.warning("token refresh failed transiently: %s", exc)
+        _release(broker, link_id, owner)
+        retry_after = getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER
+        raise WiseTemporarilyUnavailable(retry_after=retry_after) from None
+    except BaseException:
+        _release(broker, link_id, owner)
+        raise
+    values = {
+        "access_token_ciphertext": broker.cipher.encrypt(tokens.access_token),
+        "access_token_expires_at": tokens.access_token_expires_at,
+        "refresh_lease_owner": None,
+        "refresh_lease_until": None,
+        "updated_at": _now(broker),
+    }
+    if tokens.refresh_token:
+        # Wise may rotate the refresh token; the new one is stored in the same UPDATE.
+        values["refresh_token_ciphertext"] = broker.cipher.encrypt(tokens.refresh_token)
+        values["refresh_token_expires_at"] = tokens.refresh_token_expires_at
+    stored = broker.db.exec(
+        update(L)
+        .where(
+            col(L.id) == link_id,
+            col(L.status) == LinkStatus.LINKED,
+            col(L.refresh_lease_owner) == owner,
+        )
+        .values(**values)
+    )
+    broker.db.commit()
+    if stored.rowcount != 1:
+        return _after_lost_lease(broker, link_id)
+    return Refreshed(BrokeredToken(tokens.access_token, tokens.access_token_expires_at), True)
+
+
+def _revoke(broker: Broker, link_id: int, owner: str, detail: str) -> Refreshed:
+    """Record that Wise revoked the grant, then tell the caller to send the customer back."""
+    changed = links.require_reauthorization(
+        db=broker.db,
+        settings=broker.settings,
+        now=_now(broker),
+        link_id=link_id,
+        detail=detail,
+        lease_owner=owner,
+    )
+    broker.db.commit()
+    if not changed:
+        return _after_lost_lease(broker, link_id)
+    logger.info("link needs reauthorization: %s", detail)
+    raise ReauthorizationRequired()
+
+
+def _after_lost_lease(broker: Broker, link_id: int) -> Refreshed:
+    """The link was relinked or unlinked while Wise answered: its new state wins over ours."""
+    current = _usable(broker, _current(broker, link_id), None)
+    if current is None:
+        raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER)
+    return Refreshed(current, called_wise=True)
+
+
+def _open(cipher: TokenCipher, ciphertext: str) -> str:
+    try:
+        return cipher.decrypt(ciphertext)
+    except InvalidToken:
+        # A key was removed before rotation finished. Not the user's doing: change nothing.
+        logger.error("a stored token cannot be decrypted with the configured keys")
+        raise StoredTokenUnreadable() from None

@@ -1,0 +1,88 @@
+"""Local transfer statuses, driven by ``transfers#state-change`` webhooks.
+
+Wise does not guarantee the order of events, so the newest ``occurred_at`` wins and an older event
+never moves a record backwards. The rule is one compare-and-set ``UPDATE ... WHERE occurred_at <
+:new``; a record that does not exist yet is inserted, and a concurrent first insert makes the
+caller retry (then the update path decides).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, col
+
+from backend.errors import NotFound
+from backend.models import TransferStatus
+
+T = TransferStatus
+
+# Events carry whole seconds, so two steps of one transfer can share an occurred_at. Then the
+# later step of Wise's documented flow wins; unknown states rank lowest.
+STATE_RANK = {
+    "unknown": 0,
+    "incoming_payment_waiting": 1,
+    "incoming_payment_initiated": 2,
+    "processing": 3,
+    "funds_converted": 4,
+    "outgoing_payment_sent": 5,
+    "cancelled": 6,
+    "funds_refunded": 7,
+    "bounced_back": 8,
+    "charged_back": 9,
+}
+
+
+@dataclass(frozen=True)
+class TransferUpdate:
+    """One state change of one transfer, as a webhook reports it."""
+
+    transfer_id: int
+    profile_id: int
+    account_id: int | None
+    current_state: str
+    previous_state: str | None
+    occurred_at: datetime
+
+
+def apply(*, db: Session, now: datetime, change: TransferUpdate) -> bool:
+    """Record ``change`` unless a newer one is already recorded; the caller commits.
+
+    Returns whether the record changed. A concurrent first insert raises ``IntegrityError`` at
+    commit; the caller rolls back and applies again.
+    """
+    rank = STATE_RANK.get(change.current_state, 0)
+    values: dict[str, Any] = {
+        "profile_id": change.profile_id,
+        "account_id": change.account_id,
+        "current_state": change.current_state,
+        "previous_state": change.previous_state,
+        "state_rank": rank,
+        "occurred_at": change.occurred_at,
+        "updated_at": now,
+    }
+    older = or_(
+        col(T.occurred_at) < change.occurred_at,
+        and_(col(T.occurred_at) == change.occurred_at, col(T.state_rank) < rank),
+    )
+    newer = update(T).where(col(T.transfer_id) == change.transfer_id, older).values(values)
+    if db.exec(newer).rowcount == 1:
+        return True
+    if db.get(T, change.transfer_id) is not None:
+        # The record exists now, but may have been inserted after the UPDATE above took its
+        # snapshot: only an UPDATE that sees it can tell whether this change is newer.
+        return bool(db.exec(newer).rowcount == 1)
+    db.add(T(transfer_id=change.transfer_id, **values))
+    db.flush()
+    return True
+
+
+def get_transfer(*, db: Session, transfer_id: int) -> TransferStatus:
+    """Return a transfer's recorded status, or raise NotFound."""
+    row = db.get(T, transfer_id)
+    if row is None:
+        raise NotFound("No status is recorded for this transfer.")
+    return row

@@ -1,0 +1,51 @@
+"""Keeping the link alive, in Chromium: verified by Wise, revoked at Wise, reconnected."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.journeys.conftest import JourneyStack
+from tests.journeys.pages import AcmeBank, WiseAuthorize
+
+pytestmark = pytest.mark.journey
+
+
+def test_verification_then_revocation_then_reconnect(
+    acme: AcmeBank, wise_page: WiseAuthorize, journey_stack: JourneyStack
+) -> None:
+    wise, kit = journey_stack.wise, journey_stack.kit
+    acme.log_in("ada@example.com")
+    acme.connect_wise()
+    wise_page.log_in("ada@example.com").two_factor().allow()
+    acme.expect_outcome("linked", "Your Wise account is connected.")
+    acme.open_account()
+    expect(acme.verification).to_have_attribute("data-status", "unknown")
+
+    # Wise verifies the profile (sandbox simulation) and tells the kit by webhook.
+    profile_id = kit.get_link("c-ada")["profile_id"]
+    wise.set_verification(profile_id, "verified")
+    assert [a["status_code"] for a in wise.flush_webhooks()] == [200]
+    acme.open_account()
+    expect(acme.verification).to_have_attribute("data-status", "verified")
+    expect(acme.verification).to_contain_text("verified")
+
+    # Ada revokes Acme's access at Wise. The kit learns it the next time it uses her token:
+    # here when Acme asks it to check with Wise.
+    wise.revoke_user("ada@example.com")
+    acme.check_with_wise()
+    expect(acme.page).to_have_url(re.compile(re.escape(acme.base_url) + "/account"))
+    expect(acme.link_status).to_have_attribute("data-status", "reauthorization_required")
+    expect(acme.link_status).to_contain_text("Reconnect your Wise account")
+
+    acme.reconnect_wise()
+    wise_page.log_in("ada@example.com").two_factor().allow()
+    acme.expect_outcome("linked", "Your Wise account is connected.")
+    expect(acme.link_status).to_have_attribute("data-status", "linked")
+    # Same Wise profile as before: its verification carries over, and it is not a new account.
+    expect(acme.verification).to_have_attribute("data-status", "verified")
+    link = kit.get_link("c-ada")
+    assert link["account_changed"] is False
+    assert link["profile_id"] == profile_id

@@ -1,0 +1,85 @@
+"""Acme Bank's account page: verification status, reconnect, and Wise being unreachable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from backend.clock import FrozenClock
+from sample_app.demo import Stack, StackSecrets, build_stack
+from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
+from tests.lifecycle.helpers import LifecycleApi, link_customer
+from tests.support.factories import API_KEY, TEST_RETURN_URLS
+from tests.support.kit import TIMEOUT
+
+
+class AcmeBrowser:
+    """Acme Bank driven over HTTP with its session cookie and CSRF token."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.base = stack.acme_url
+        self.http = requests.Session()
+
+    def csrf(self, html: str) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert found is not None
+        return found.group(1)
+
+    def log_in(self, email: str) -> str:
+        token = self.csrf(self.http.get(self.base + "/", timeout=TIMEOUT).text)
+        response = self.http.post(
+            self.base + "/login",
+            data={"email": email, "password": "acme-demo", "csrf_token": token},
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 200, response.text
+        return response.text
+
+    def account(self) -> str:
+        return self.http.get(self.base + "/account", timeout=TIMEOUT).text
+
+    def check(self) -> requests.Response:
+        token = self.csrf(self.account())
+        return self.http.post(
+            self.base + "/wise/check", data={"csrf_token": token}, timeout=TIMEOUT
+        )
+
+
+@pytest.fixture
+def acme_stack(database_url: str, clock: FrozenClock) -> Iterator[Stack]:
+    """The demo stack with Acme holding the partner API key the tests use."""
+    running = build_stack(
+        database_url=database_url,
+        stack_secrets=StackSecrets(api_key=API_KEY),
+        kit_overrides={"CLOCK": clock, "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS)},
+        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
+    )
+    yield running
+    running.stop()
+
+
+def test_the_account_page_follows_the_link_lifecycle(acme_stack: Stack) -> None:
+    stack = acme_stack
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+    linked = link_customer(api, wise, stack, external_id="c-ada")
+    acme = AcmeBrowser(stack)
+    page = acme.log_in("ada@example.com")
+    assert 'data-testid="verification-status"' in page
+    assert 'data-status="unknown"' in page
+    assert "Check status with Wise" in page
+    wise.set_verification(linked.profile_id, "verified")
+    assert acme.check().status_code == 200  # followed the redirect back to the account
+    assert 'data-status="verified"' in acme.account()
+    wise.add_fault("POST", "/v3/profiles/*/verification-status/bank-transfer", status=503)
+    down = acme.check()
+    assert down.status_code == 503
+    assert "could not reach Wise" in down.text
+    wise.revoke_user(linked.email)
+    acme.check()
+    page = acme.account()
+    assert 'data-status="reauthorization_required"' in page
+    assert "Reconnect your Wise account" in page
+    assert "Check status with Wise" not in page

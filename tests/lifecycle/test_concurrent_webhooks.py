@@ -1,0 +1,100 @@
+"""Webhooks arriving at the same moment: duplicates and first inserts race, one effect wins.
+
+On PostgreSQL two transactions really run side by side (row locks, not a database lock), so a
+first insert of the same transfer can collide and the loser must retry through the update path.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from backend.clock import FrozenClock
+from tests.lifecycle.conftest import Hooks
+from tests.lifecycle.helpers import (
+    ACCESS_TOKEN_SECONDS,
+    link_customer,
+    query,
+    transfer_body,
+    verification_body,
+)
+from tests.support.kit import TIMEOUT
+
+STATES = [
+    ("incoming_payment_waiting", "2030-01-01T10:00:00Z"),
+    ("processing", "2030-01-01T10:00:10Z"),
+    ("funds_converted", "2030-01-01T10:00:20Z"),
+    ("outgoing_payment_sent", "2030-01-01T10:00:30Z"),
+]
+TRANSFERS = 8
+
+
+def race(hooks: Hooks, bodies: list[bytes]) -> list[int]:
+    barrier = threading.Barrier(len(bodies))
+
+    def send(body: bytes) -> int:
+        barrier.wait()
+        return int(hooks.post(body).status_code)
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(send, bodies))
+
+
+def transfers_race(hooks: Hooks, database_url: str) -> None:
+    bodies = [transfer_body(1000 + n, state, at) for n in range(TRANSFERS) for state, at in STATES]
+    assert race(hooks, bodies) == [200] * len(bodies)
+    for n in range(TRANSFERS):
+        answer = hooks.api.http.get(
+            f"{hooks.stack.kit_url}/api/v1/wise-transfers/{1000 + n}", timeout=TIMEOUT
+        )
+        assert answer.json()["current_state"] == "outgoing_payment_sent"
+    pending = query(database_url, "SELECT id FROM wise_webhook_event WHERE processed_at IS NULL")
+    assert pending == []
+
+
+def duplicates_race(hooks: Hooks, database_url: str) -> None:
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    body = verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z")
+    assert race(hooks, [body] * 10) == [200] * 10
+    assert len(query(database_url, "SELECT id FROM wise_webhook_event")) == 1
+    events = query(database_url, "SELECT event FROM wise_link_event")
+    assert [e["event"] for e in events].count("verification_changed") == 1
+
+
+def test_racing_transfer_events_on_sqlite(hooks: Hooks, database_url: str) -> None:
+    transfers_race(hooks, database_url)
+
+
+def test_racing_duplicates_on_sqlite(hooks: Hooks, database_url: str) -> None:
+    duplicates_race(hooks, database_url)
+
+
+@pytest.mark.postgres
+def test_racing_transfer_events_on_postgres(pg_hooks: Hooks, postgres_url: str) -> None:
+    transfers_race(pg_hooks, postgres_url)
+
+
+@pytest.mark.postgres
+def test_racing_duplicates_on_postgres(pg_hooks: Hooks, postgres_url: str) -> None:
+    duplicates_race(pg_hooks, postgres_url)
+
+
+@pytest.mark.postgres
+def test_revocation_and_unlink_on_postgres(
+    pg_hooks: Hooks, postgres_url: str, clock: FrozenClock
+) -> None:
+    linked = link_customer(pg_hooks.api, pg_hooks.wise, pg_hooks.stack)
+    pg_hooks.wise.revoke_user(linked.email)
+    clock.advance(ACCESS_TOKEN_SECONDS)
+    assert pg_hooks.api.access_token().status_code == 409
+    (row,) = query(postgres_url, "SELECT status, access_token_ciphertext FROM wise_link")
+    assert row == {"status": "reauthorization_required", "access_token_ciphertext": None}
+    link_customer(pg_hooks.api, pg_hooks.wise, pg_hooks.stack)
+    assert pg_hooks.api.link().json()["status"] == "linked"
+    assert pg_hooks.api.unlink().status_code == 204
+    events = [
+        e["event"] for e in query(postgres_url, "SELECT event FROM wise_link_event ORDER BY id")
+    ]
+    assert events == ["linked", "reauthorization_required", "relinked", "unlinked"]

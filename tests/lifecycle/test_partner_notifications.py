@@ -1,0 +1,288 @@
+"""Partner notifications: every link status change POSTed, signed, retried, never lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from backend import create_app, extensions
+from backend.cli import main
+from backend.clock import FrozenClock
+from backend.db import get_session
+from backend.services import notifications
+from sample_app.demo import Stack
+from tests.lifecycle.conftest import Hooks, stack_with
+from tests.lifecycle.helpers import (
+    ACCESS_TOKEN_SECONDS,
+    LifecycleApi,
+    PartnerReceiver,
+    Signer,
+    instance_config,
+    link_customer,
+    query,
+    verification_body,
+)
+from tests.support.waiting import wait_until
+
+SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuv"
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "link-lifecycle.md"
+
+
+def documented_verifier() -> Callable[..., bool]:
+    """The partner-side check from docs/link-lifecycle.md, run as written there."""
+    text = DOCS.read_text()
+    section = text[text.index("**Verifying the signature.**") :]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start : section.index("\n```", start)]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, str(DOCS), "exec"), namespace)  # noqa: S102  (our own documentation)
+    verifier: Callable[..., bool] = namespace["verify_onboarding_signature"]
+    return verifier
+
+
+verify_onboarding_signature = documented_verifier()
+
+
+@pytest.fixture
+def notified(
+    database_url: str, clock: FrozenClock, signer: Signer, receiver: PartnerReceiver
+) -> Iterator[Hooks]:
+    """A stack whose kit pushes link changes to ``receiver``."""
+    running = stack_with(
+        database_url,
+        clock,
+        signer,
+        ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
+        ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
+    )
+    from sample_app.wise_emulator import EmulatorControl
+
+    yield Hooks(
+        running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
+    )
+    receiver.release()
+    running.stop()
+
+
+def outbox(database_url: str) -> list[dict[str, Any]]:
+    return query(database_url, "SELECT * FROM partner_notification ORDER BY id")
+
+
+def instance(stack: Stack, database_url: str, clock: FrozenClock) -> Flask:
+    """Another kit instance next to the stack's kit, on the test's clock."""
+    url = stack.kit_app.extensions["onboarding.settings"].lifecycle.partner_webhook_url
+    config = instance_config(
+        stack,
+        database_url,
+        ONBOARDING_PARTNER_WEBHOOK_URL=url,
+        ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
+    )
+    return create_app({**config, "CLOCK": clock})
+
+
+def deliver_with(app: Flask) -> str:
+    """Run what ``onboarding-kit notifications deliver`` runs, on ``app``."""
+    with app.app_context():
+        report = notifications.deliver_due(
+            db=get_session(), settings=extensions.settings(), clock=extensions.clock()
+        )
+    return f"delivered {report.delivered}, failed {report.failed}"
+
+
+def deliver(stack: Stack, database_url: str, clock: FrozenClock) -> str:
+    """One delivery run by a fresh instance."""
+    app = instance(stack, database_url, clock)
+    try:
+        return deliver_with(app)
+    finally:
+        app.extensions["onboarding.db"].dispose()
+
+
+def test_every_status_change_reaches_the_partner_signed_and_in_order(
+    notified: Hooks, receiver: PartnerReceiver, database_url: str, clock: FrozenClock
+) -> None:
+    hooks = notified
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    hooks.wise.set_verification(linked.profile_id, "verified")
+    hooks.wise.flush_webhooks()
+    hooks.wise.revoke_user(linked.email)
+    clock.advance(ACCESS_TOKEN_SECONDS)
+    assert hooks.api.access_token().status_code == 409
+    link_customer(hooks.api, hooks.wise, hooks.stack)
+    assert hooks.api.unlink().status_code == 204
+    expected = [
+        "link.linked",
+        "link.verified",
+        "link.reauthorization_required",
+        "link.linked",
+        "link.unlinked",
+    ]
+    wait_until(lambda: len(receiver.events()), lambda n: n == len(expected), what="5 events")
+    events = receiver.events()
+    assert [e["type"] for e in events] == expected
+    assert [e["link"]["status"] for e in events] == [
+        "linked",
+        "linked",
+        "reauthorization_required",
+        "linked",
+        "not_linked",
+    ]
+    assert events[1]["link"]["verification_status"] == "verified"
+    assert {e["customer_external_id"] for e in events} == {"c-123"}
+    assert len({e["id"] for e in events}) == 5
+    for record in receiver.received:
+        header = record["headers"]["X-Onboarding-Signature"]
+        body = record["body"]
+        sent_at = int(header.split(",")[0].removeprefix("t="))
+        assert verify_onboarding_signature(SECRET, header, body, now=sent_at + 10)
+        assert not verify_onboarding_signature(SECRET, header, body + b" ", now=sent_at)
+        assert not verify_onboarding_signature("other-secret", header, body, now=sent_at)
+        assert not verify_onboarding_signature(SECRET, header, body, now=sent_at + 301)  # stale
+        assert record["headers"]["X-Onboarding-Event-Id"] in {e["id"] for e in events}
+    assert all(row["delivered_at"] is not None for row in outbox(database_url))
+
+
+def test_a_partner_outage_loses_nothing(
+    notified: Hooks,
+    receiver: PartnerReceiver,
+    database_url: str,
+    clock: FrozenClock,
+) -> None:
+    hooks = notified
+    receiver.status = 503
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    hooks.post(verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z"))
+    assert hooks.api.unlink().status_code == 204
+    app = hooks.stack.kit_app
+    wait_until(lambda: notifications.background_busy(app), lambda busy: not busy, what="idle")
+    rows = outbox(database_url)
+    assert [r["event_type"] for r in rows] == ["link.linked", "link.verified", "link.unlinked"]
+    # The oldest failed and waits for its backoff; the newer ones wait behind it, in order.
+    assert rows[0]["last_status"] == 503
+    assert [r["attempts"] for r in rows] == [1, 0, 0]
+    assert deliver(hooks.stack, database_url, clock) == "delivered 0, failed 0"
+    clock.advance(notifications.backoff_seconds(1))
+    assert deliver(hooks.stack, database_url, clock) == "delivered 0, failed 1"
+    first = outbox(database_url)[0]
+    assert first["attempts"] == 2
+    # The partner is back.
+    receiver.status = 200
+    clock.advance(notifications.backoff_seconds(2))
+    assert deliver(hooks.stack, database_url, clock) == "delivered 3, failed 0"
+    assert [e["type"] for e in receiver.events()] == [
+        "link.linked",
+        "link.verified",
+        "link.unlinked",
+    ]
+    assert [r["attempts"] for r in outbox(database_url)] == [3, 1, 1]
+
+
+def test_the_deliver_command(
+    notified: Hooks,
+    receiver: PartnerReceiver,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    receiver.status = 503
+    link_customer(notified.api, notified.wise, notified.stack)
+    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    receiver.status = 200
+    env = instance_config(
+        notified.stack,
+        database_url,
+        ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
+        ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
+    )
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    # The command runs on the system clock: within the 30 s backoff nothing is due yet.
+    result = CliRunner().invoke(main, ["notifications", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "delivered 0, failed 0, pending 1"
+    engine = create_engine(database_url)
+    with engine.begin() as conn:  # the backoff has run out
+        conn.execute(text("UPDATE partner_notification SET next_attempt_at = '2000-01-01'"))
+    engine.dispose()
+    result = CliRunner().invoke(main, ["notifications", "deliver"])
+    assert result.output.strip() == "delivered 1, failed 0, pending 0"
+    assert [e["type"] for e in receiver.events()] == ["link.linked"]
+    monkeypatch.setenv("ONBOARDING_PARTNER_WEBHOOK_URL", "")
+    refused = CliRunner().invoke(main, ["notifications", "deliver"])
+    assert refused.exit_code == 1
+    assert "ONBOARDING_PARTNER_WEBHOOK_URL" in refused.output
+
+
+def test_several_deliverers_never_send_a_notification_twice(
+    notified: Hooks,
+    receiver: PartnerReceiver,
+    database_url: str,
+    clock: FrozenClock,
+) -> None:
+    hooks = notified
+    receiver.status = 503
+    wise = hooks.wise
+    for n in range(4):
+        email = f"c{n}@example.com"
+        wise.create_user(email, date_of_birth="1990-04-01")
+        link_customer(hooks.api, wise, hooks.stack, external_id=f"c-{n}", email=email)
+    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n >= 1, what="a first try")
+    receiver.status = 200
+    clock.advance(3600)
+    # Apps are built first: building them is not what runs concurrently on real instances.
+    apps = [instance(hooks.stack, database_url, clock) for _ in range(4)]
+    barrier = threading.Barrier(4)
+
+    def run(index: int) -> str:
+        barrier.wait()
+        return deliver_with(apps[index])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(run, range(4)))
+    for app in apps:
+        app.extensions["onboarding.db"].dispose()
+    ids = [e["id"] for e in receiver.events()]
+    assert len(ids) == len(set(ids)) == 4
+    assert [e["customer_external_id"] for e in receiver.events()] == ["c-0", "c-1", "c-2", "c-3"]
+
+
+def test_the_wise_webhook_is_answered_while_the_partner_hangs(
+    notified: Hooks, receiver: PartnerReceiver, database_url: str
+) -> None:
+    """Processing a webhook may trigger slow work; Wise still gets its 200 within 5 seconds."""
+    hooks = notified
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    wait_until(lambda: len(receiver.events()), lambda n: n == 1, what="the linked event")
+    receiver.hold()
+    hooks.wise.set_verification(linked.profile_id, "verified")
+    started = time.monotonic()
+    attempts = hooks.wise.flush_webhooks()
+    answered_in = time.monotonic() - started
+    assert [a["status_code"] for a in attempts] == [200]
+    assert attempts[0]["succeeded"] is True
+    assert answered_in < 2.5  # the partner is still hanging: the answer did not wait for it
+    assert hooks.api.link().json()["verification_status"] == "verified"
+    assert len(receiver.events()) == 1
+    receiver.release()
+    wait_until(lambda: len(receiver.events()), lambda n: n == 2, what="the verified event")
+    assert receiver.events()[1]["type"] == "link.verified"
+
+
+def test_nothing_is_queued_without_a_partner_url(stack: Stack, database_url: str) -> None:
+    from sample_app.wise_emulator import EmulatorControl
+
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+    link_customer(api, wise, stack)
+    assert api.unlink().status_code == 204
+    assert outbox(database_url) == []

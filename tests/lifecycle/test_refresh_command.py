@@ -1,0 +1,108 @@
+"""``onboarding-kit refresh-tokens``: each due link refreshed once, even run on every instance."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from click.testing import CliRunner
+
+from backend import create_app, extensions
+from backend.cli import main
+from backend.clock import FrozenClock
+from backend.db import get_session
+from backend.services import tokens
+from sample_app.demo import Stack
+from sample_app.wise_emulator import EmulatorControl
+from tests.lifecycle.helpers import (
+    ACCESS_TOKEN_SECONDS,
+    MARGIN_SECONDS,
+    LifecycleApi,
+    instance_config,
+    link_customer,
+    refreshes,
+    stored_tokens,
+)
+
+INSTANCES = 4
+
+
+def link_many(api: LifecycleApi, wise: EmulatorControl, stack: Stack, ids: list[str]) -> None:
+    for external_id in ids:
+        email = f"{external_id}@example.com"
+        wise.create_user(email, date_of_birth="1990-04-01")
+        link_customer(api, wise, stack, external_id=external_id, email=email)
+
+
+def test_every_instance_at_once_refreshes_each_due_link_once(
+    stack: Stack, wise: EmulatorControl, clock: FrozenClock, database_url: str
+) -> None:
+    api = LifecycleApi(stack.kit_url)
+    link_many(api, wise, stack, ["c-1", "c-2", "c-3"])
+    clock.advance(20_000)
+    link_many(api, wise, stack, ["c-4"])  # linked later: not due yet
+    clock.advance(ACCESS_TOKEN_SECONDS - MARGIN_SECONDS - 20_000 + 1)
+    before = {c: stored_tokens(stack, database_url, c)[0] for c in ("c-1", "c-2", "c-3", "c-4")}
+    wise.add_fault(
+        "POST",
+        "/oauth/token",
+        status=None,
+        count=None,
+        delay_seconds=0.2,
+        grant_type="refresh_token",
+    )
+    apps = [
+        create_app({**instance_config(stack, database_url), "CLOCK": clock})
+        for _ in range(INSTANCES)
+    ]
+    barrier = threading.Barrier(INSTANCES)
+
+    def run(index: int) -> dict[str, int]:
+        with apps[index].app_context():
+            broker = tokens.Broker(
+                db=get_session(),
+                settings=extensions.settings(),
+                wise=extensions.wise(),
+                cipher=extensions.cipher(),
+                clock=extensions.clock(),
+            )
+            barrier.wait()
+            return tokens.refresh_due(broker=broker)
+
+    with ThreadPoolExecutor(max_workers=INSTANCES) as pool:
+        reports = list(pool.map(run, range(INSTANCES)))
+    wise.clear_faults()
+    assert refreshes(wise) == 3
+    assert sum(r["refreshed"] for r in reports) == 3
+    assert sum(r["failed"] + r["reauthorization_required"] for r in reports) == 0
+    after = {c: stored_tokens(stack, database_url, c)[0] for c in before}
+    assert [c for c in before if after[c] != before[c]] == ["c-1", "c-2", "c-3"]
+    # The partner API now hands out the refreshed tokens without another refresh.
+    assert api.token_value("c-2") == after["c-2"]
+    assert refreshes(wise) == 3
+    for app in apps:
+        app.extensions["onboarding.db"].dispose()
+
+
+def test_the_command_reports_and_counts_revocations(
+    stack: Stack,
+    wise: EmulatorControl,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api = LifecycleApi(stack.kit_url)
+    link_many(api, wise, stack, ["c-1", "c-2"])
+    wise.revoke_user("c-2@example.com")
+    # The command runs on the system clock: a margin longer than a token's life makes both due.
+    env = instance_config(stack, database_url, ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS="86400")
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    result = CliRunner().invoke(main, ["refresh-tokens"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == ("refreshed 1, skipped 0, reauthorization_required 1, failed 0")
+    assert api.link("c-2").json()["status"] == "reauthorization_required"
+    wise.add_fault("POST", "/oauth/token", status=503, grant_type="refresh_token")
+    failed = CliRunner().invoke(main, ["refresh-tokens"])
+    assert failed.exit_code == 1
+    assert "failed 1" in failed.output

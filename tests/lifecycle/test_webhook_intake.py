@@ -1,0 +1,256 @@
+"""``POST /webhooks/wise``: store first, deduplicate, apply once, answer 200 (or 503 / 413).
+
+Deliveries come from the Wise emulator (signed with its key pair, retried on failure) or are
+signed by the test with the same key, to script duplicates and disorder precisely.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from backend import create_app
+from backend.clock import FrozenClock
+from tests.lifecycle.conftest import Hooks
+from tests.lifecycle.helpers import (
+    Signer,
+    app_token,
+    envelope,
+    link_customer,
+    query,
+    verification_body,
+)
+from tests.support.kit import TIMEOUT
+
+
+def stored(hooks: Hooks, database_url: str) -> list[dict[str, Any]]:
+    return query(
+        database_url, "SELECT delivery_id, event_type, test, outcome FROM wise_webhook_event"
+    )
+
+
+def link_events(database_url: str) -> list[str]:
+    return [r["event"] for r in query(database_url, "SELECT event FROM wise_link_event")]
+
+
+def test_the_emulators_verification_webhook_sets_the_status(
+    hooks: Hooks, database_url: str
+) -> None:
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    hooks.wise.set_verification(linked.profile_id, "verified")
+    attempts = hooks.wise.flush_webhooks()
+    assert [a["status_code"] for a in attempts] == [200]
+    assert hooks.api.link().json()["verification_status"] == "verified"
+    hooks.wise.advance_clock(1)  # Wise's occurred_at has whole seconds
+    hooks.wise.set_verification(linked.profile_id, "not_verified")
+    hooks.wise.flush_webhooks()
+    assert hooks.api.link().json()["verification_status"] == "not_verified"
+
+
+def test_one_event_delivered_three_times_has_one_effect(hooks: Hooks, database_url: str) -> None:
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    body = verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z")
+    answers = [hooks.post(body, delivery_id=f"retry-{n}") for n in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.json()["duplicate"] for a in answers] == [False, True, True]
+    assert [r["delivery_id"] for r in stored(hooks, database_url)] == ["retry-0"]
+    assert hooks.api.link().json()["verification_status"] == "verified"
+    assert link_events(database_url).count("verification_changed") == 1
+
+
+def test_a_repeated_delivery_id_is_a_duplicate(hooks: Hooks, database_url: str) -> None:
+    first = verification_body(1, "verified", "2030-01-01T10:00:00Z")
+    second = verification_body(2, "verified", "2030-01-01T10:00:00Z")
+    assert hooks.post(first, delivery_id="same-id").json()["duplicate"] is False
+    assert hooks.post(second, delivery_id="same-id").json()["duplicate"] is True
+    assert len(stored(hooks, database_url)) == 1
+
+
+def test_the_same_event_through_two_subscriptions_has_one_effect(
+    hooks: Hooks, database_url: str
+) -> None:
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    created = requests.post(
+        f"{hooks.stack.emulator_url}/v3/applications/acme-bank-demo-key/subscriptions",
+        json={
+            "name": "second subscription",
+            "trigger_on": "profiles#verification-state-change",
+            "delivery": {"version": "2.0.0", "url": f"{hooks.stack.kit_url}/webhooks/wise"},
+        },
+        headers={"Authorization": f"Bearer {app_token(hooks.stack)}"},
+        timeout=TIMEOUT,
+    )
+    assert created.status_code == 200, created.text
+    hooks.wise.set_verification(linked.profile_id, "verified")
+    attempts = hooks.wise.flush_webhooks()
+    assert [a["status_code"] for a in attempts] == [200, 200]
+    assert len({a["subscription_id"] for a in attempts}) == 2
+    assert sorted(r["outcome"] for r in stored(hooks, database_url)) == [
+        "applied",
+        "duplicate_event",
+    ]
+    assert link_events(database_url).count("verification_changed") == 1
+    assert hooks.api.link().json()["verification_status"] == "verified"
+
+
+def test_an_older_verification_event_never_moves_the_status_back(
+    hooks: Hooks, database_url: str
+) -> None:
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    hooks.post(verification_body(linked.profile_id, "verified", "2030-01-01T10:00:05Z"))
+    late = hooks.post(verification_body(linked.profile_id, "not_verified", "2030-01-01T10:00:00Z"))
+    assert late.status_code == 200
+    assert hooks.api.link().json()["verification_status"] == "verified"
+
+
+def test_a_test_notification_is_answered_with_no_effect(hooks: Hooks, database_url: str) -> None:
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    body = verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z")
+    response = hooks.post(body, **{"X-Test-Notification": "true"})
+    assert response.status_code == 200
+    assert hooks.api.link().json()["verification_status"] == "unknown"
+    # And the emulator's own test notification for the kit's subscription.
+    token = app_token(hooks.stack)
+    listed = requests.get(
+        f"{hooks.stack.emulator_url}/v3/applications/acme-bank-demo-key/subscriptions",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    ).json()
+    for subscription in listed:
+        sent = requests.post(
+            f"{hooks.stack.emulator_url}/v3/applications/acme-bank-demo-key/subscriptions/"
+            f"{subscription['id']}/test-notifications",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
+        )
+        assert sent.status_code == 200
+    assert [a["status_code"] for a in hooks.wise.flush_webhooks()] == [200, 200]
+    rows = stored(hooks, database_url)
+    assert len(rows) == 3
+    assert {(bool(r["test"]), r["outcome"]) for r in rows} == {(True, "test_notification")}
+    assert hooks.api.link().json()["verification_status"] == "unknown"
+    assert query(database_url, "SELECT * FROM wise_transfer_status") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        (envelope("balances#credit", {"resource": {"id": 1}}), "unsupported_event"),
+        (
+            envelope(
+                "profiles#verification-state-change",
+                {"resource": {"type": "profile", "id": 1}, "current_state": "verified"},
+                schema_version="3.0.0",
+            ),
+            "unsupported_schema",
+        ),
+        (b"not json, but signed", "unreadable"),
+        (b"[1, 2, 3]", "unreadable"),
+        (envelope("transfers#state-change", {"resource": {"type": "profile"}}), "invalid_data"),
+        (
+            verification_body(1, "maybe", "2030-01-01T10:00:00Z"),
+            "invalid_data",
+        ),
+        (
+            verification_body(1, "verified", "yesterday"),
+            "invalid_data",
+        ),
+    ],
+)
+def test_unknown_or_unusable_events_are_stored_and_answered_200(
+    hooks: Hooks, database_url: str, body: bytes, outcome: str
+) -> None:
+    response = hooks.post(body)
+    assert response.status_code == 200
+    (row,) = stored(hooks, database_url)
+    assert row["outcome"] == outcome
+
+
+def test_oversized_bodies_and_other_methods_are_refused(hooks: Hooks, database_url: str) -> None:
+    big = envelope("transfers#state-change", {"padding": "x" * 40_000})
+    response = hooks.post(big)
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+    huge = envelope("transfers#state-change", {"padding": "x" * 100_000})
+    assert hooks.post(huge).status_code == 413
+    assert stored(hooks, database_url) == []
+    url = f"{hooks.stack.kit_url}/webhooks/wise"
+    for method in ("GET", "PUT", "DELETE"):
+        answer = requests.request(method, url, timeout=TIMEOUT)
+        assert answer.status_code == 405
+        assert answer.json()["error"] == "method_not_allowed"
+
+
+def test_an_unavailable_database_is_a_503_so_wise_retries(
+    config: dict[str, Any], tmp_path: Path
+) -> None:
+    signer = Signer()
+    app = create_app(
+        {
+            **config,
+            "ONBOARDING_DATABASE_URL": f"sqlite:///{tmp_path}/missing-tables.db",
+            "ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": signer.public_pem,
+        }
+    )
+    body = verification_body(1, "verified", "2030-01-01T10:00:00Z")
+    response = app.test_client().post("/webhooks/wise", data=body, headers=signer.headers(body))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert response.json["error"] == "service_unavailable"
+
+
+def test_interrupted_processing_is_finished_by_the_process_command(
+    hooks: Hooks, database_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delivery stored and committed, but the process died before applying it."""
+    from click.testing import CliRunner
+    from sqlalchemy import create_engine, text
+
+    from backend.cli import main
+    from tests.lifecycle.helpers import instance_config
+
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    body = verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO wise_webhook_event (delivery_id, body_sha256, event_type, "
+                "schema_version, test, body, received_at) VALUES ('d-1', :hash, "
+                "'profiles#verification-state-change', '2.0.0', false, :body, :at)"
+            ),
+            {
+                "hash": "0" * 64,
+                "body": body.decode(),
+                # Stored a while ago: the command leaves fresh rows to the request handling them.
+                "at": (clock.now() - timedelta(minutes=5)).replace(tzinfo=None),
+            },
+        )
+    engine.dispose()
+    for name, value in instance_config(hooks.stack, database_url).items():
+        monkeypatch.setenv(name, str(value))
+    result = CliRunner().invoke(main, ["webhooks", "process"])
+    assert result.exit_code == 0, result.output
+    assert "processed 1 pending event(s)" in result.output
+    assert hooks.api.link().json()["verification_status"] == "verified"
+    assert json.loads(body)["event_type"] == "profiles#verification-state-change"
+
+
+def test_wise_sees_no_failure_while_the_kit_is_briefly_down(
+    hooks: Hooks, database_url: str, clock: FrozenClock
+) -> None:
+    """A delivery that fails is retried by Wise; the kit stores it once it is back."""
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    kit = hooks.stack.kit
+    app = kit.app
+    kit.app = None  # the kit's server answers 503 "starting"
+    hooks.wise.set_verification(linked.profile_id, "verified")
+    assert [a["status_code"] for a in hooks.wise.flush_webhooks()] == [503]
+    kit.app = app
+    assert [a["status_code"] for a in hooks.wise.flush_webhooks()] == [200]
+    assert hooks.api.link().json()["verification_status"] == "verified"
