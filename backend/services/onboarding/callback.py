@@ -1,0 +1,196 @@
+"""The OAuth return: claim the state for the launching browser, exchange the code, check the
+identity, store the link."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.crypto import TokenCipher
+from backend.errors import CallbackRejected
+from backend.models import FailureReason, IdentityCheck, OnboardingSession, SessionStatus
+from backend.security import hash_secret, plausible_secret
+from backend.services import links
+from backend.services.identity import GrantedProfile, check_identity
+from backend.services.onboarding.transitions import (
+    Outcome,
+    S,
+    finish,
+    outcome,
+    settle_if_stale,
+    transition,
+)
+from backend.settings import Settings
+from backend.wise import (
+    TokenSet,
+    WiseApiError,
+    WiseClient,
+    WiseOAuthError,
+    WiseProtocolError,
+    WiseUnavailable,
+)
+from backend.wise.client import safe_error_code
+
+USED = "This sign-in link has already been used. Please start again from the app."
+
+
+def complete(
+    *,
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    now: datetime,
+    params: Mapping[str, str],
+    binding: str | None,
+) -> Outcome:
+    """Handle Wise's redirect back: claim the state, exchange the code, check identity, link."""
+    state = params.get("state")
+    if not plausible_secret(state):
+        raise CallbackRejected("This page was opened without a valid sign-in reference.")
+    assert state is not None
+    row = _claim_state(db=db, now=now, state=state, binding=binding)
+    if row.status == SessionStatus.EXPIRED:
+        return outcome(settings, row)
+    if "error" in params:
+        error = safe_error_code(params.get("error"))
+        if error == "access_denied":
+            return finish(db, settings, row, now, SessionStatus.DECLINED, wise_error=error)
+        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.WISE_ERROR, error)
+    code = params.get("code")
+    if not code or len(code) > 512:
+        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.INVALID_CALLBACK)
+    profile_param = params.get("profileId") or params.get("profileID")
+    if not profile_param or not profile_param.isdigit() or len(profile_param) > 18:
+        # A Wise account without a profile was linked; Wise asks partners to reject it. The code
+        # is not exchanged, so no token is ever issued for it.
+        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.NO_PROFILE)
+    try:
+        tokens = wise.exchange_code(code=code)
+        body = wise.get_profile(access_token=tokens.access_token, profile_id=int(profile_param))
+    except (WiseUnavailable, WiseProtocolError):
+        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.WISE_UNAVAILABLE)
+    except WiseOAuthError as exc:
+        return finish(
+            db,
+            settings,
+            row,
+            now,
+            SessionStatus.FAILED,
+            FailureReason.TOKEN_EXCHANGE_FAILED,
+            exc.error,
+        )
+    except WiseApiError as exc:
+        reason = FailureReason.NO_PROFILE if exc.status in (403, 404) else FailureReason.WISE_ERROR
+        return finish(db, settings, row, now, SessionStatus.FAILED, reason, f"http_{exc.status}")
+    profile = GrantedProfile.parse(body)
+    if profile is None or profile.id != int(profile_param):
+        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.NO_PROFILE)
+    identity = check_identity(
+        profile=profile,
+        customer_type=row.customer_type,
+        customer_date_of_birth=row.customer_date_of_birth,
+        customer_registration_number=row.customer_registration_number,
+    )
+    if identity.failure is not None:
+        # The tokens are dropped here: they belong to someone the partner did not verify.
+        return finish(
+            db,
+            settings,
+            row,
+            now,
+            SessionStatus.FAILED,
+            identity.failure,
+            identity_check=identity.check,
+        )
+    return _link(db, settings, cipher, row, now, profile, tokens, identity.check)
+
+
+def _claim_state(
+    *, db: Session, now: datetime, state: str, binding: str | None
+) -> OnboardingSession:
+    """Consume the state once, for the browser that launched; explain any refusal."""
+    state_hash = hash_secret(state)
+    if plausible_secret(binding):
+        assert binding is not None
+        won = transition(
+            db,
+            (
+                col(S.state_hash) == state_hash,
+                col(S.binding_hash) == hash_secret(binding),
+                col(S.state_consumed_at).is_(None),
+                col(S.status) == SessionStatus.LAUNCHED,
+                col(S.state_expires_at) > now,
+            ),
+            state_consumed_at=now,
+        )
+        db.commit()
+        if won:
+            # Nothing was loaded into this request's session before the claim, so this read
+            # is fresh; no refresh needed.
+            return db.exec(select(S).where(col(S.state_hash) == state_hash)).one()
+    row = db.exec(select(S).where(col(S.state_hash) == state_hash)).first()
+    if row is None:
+        raise CallbackRejected("This sign-in reference is not known. Please start again.")
+    # A spent state is reported as such whatever the cookie: after a finished return the
+    # browser no longer holds its binding cookie, and "different browser" would mislead.
+    if row.state_consumed_at is not None:
+        raise CallbackRejected(USED)
+    if not plausible_secret(binding) or not hmac.compare_digest(
+        row.binding_hash or "", hash_secret(binding or "")
+    ):
+        raise CallbackRejected(
+            "This page was opened in a different browser from the one that started connecting "
+            "your Wise account. Please start again from the app."
+        )
+    row = settle_if_stale(db=db, row=row, now=now)
+    if row.status == SessionStatus.EXPIRED and row.state_consumed_at is None:
+        return row
+    raise CallbackRejected(USED)
+
+
+def _link(
+    db: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    row: OnboardingSession,
+    now: datetime,
+    profile: GrantedProfile,
+    tokens: TokenSet,
+    identity_check: IdentityCheck,
+) -> Outcome:
+    """Store the link and mark the session linked in one transaction."""
+    for attempt in range(2):
+        links.store_link(
+            db=db,
+            settings=settings,
+            cipher=cipher,
+            now=now,
+            customer_external_id=row.customer_external_id,
+            session_id=row.id,
+            profile_id=profile.id,
+            profile_type=profile.type,
+            wise_user_id=profile.user_id,
+            tokens=tokens,
+            identity_check=identity_check,
+        )
+        try:
+            return finish(
+                db,
+                settings,
+                row,
+                now,
+                SessionStatus.LINKED,
+                wise_profile_id=profile.id,
+                identity_check=identity_check,
+            )
+        except IntegrityError:
+            # Another session of this customer inserted the link row first; update it instead.
+            db.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")

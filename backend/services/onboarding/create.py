@@ -1,0 +1,149 @@
+"""Creating onboarding sessions: validation against the configuration, and Idempotency-Key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from backend.crypto import TokenCipher
+from backend.errors import InvalidRequest, InvalidReturnUrl
+from backend.models import (
+    BusinessPrefill,
+    OnboardingSession,
+    OnboardingSessionCreate,
+    OnboardingSessionCreated,
+    SessionMode,
+)
+from backend.security import hash_secret, is_allowed_return_url, new_secret
+from backend.services import idempotency, prefill
+from backend.services.idempotency import IdempotencyKey
+from backend.settings import Settings
+
+
+@dataclass(frozen=True)
+class Created:
+    """A create answer: the 201 body, and whether it replays an earlier one (Idempotency-Key)."""
+
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def create_session(
+    *,
+    db: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    now: datetime,
+    data: OnboardingSessionCreate,
+    idempotency_key: IdempotencyKey | None = None,
+) -> Created:
+    """Create a session and return the 201 body with its launch URL.
+
+    The launch URL is known only here. With an ``Idempotency-Key``, a retry with the same body
+    gets this same answer back, and concurrent first uses of one key still create one session.
+    """
+    if idempotency_key is not None:
+        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        if earlier is not None:
+            return Created(earlier, replayed=True)
+    row, launch_url = _new_session(settings, cipher, now, data)
+    db.add(row)
+    body = OnboardingSessionCreated(
+        id=row.id, status=row.status, launch_url=launch_url, expires_at=row.expires_at
+    ).model_dump(mode="json")
+    if idempotency_key is not None:
+        idempotency.remember(
+            db=db,
+            settings=settings,
+            cipher=cipher,
+            now=now,
+            key=idempotency_key,
+            session_id=row.id,
+            answer=body,
+        )
+    try:
+        db.commit()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key committed first; its session is the one.
+        db.rollback()
+        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        if earlier is None:
+            raise
+        return Created(earlier, replayed=True)
+    return Created(body)
+
+
+def _new_session(
+    settings: Settings, cipher: TokenCipher, now: datetime, data: OnboardingSessionCreate
+) -> tuple[OnboardingSession, str]:
+    """Check the body against the configuration and build the row and its launch URL."""
+    ttl = data.ttl_seconds or settings.session_ttl_seconds
+    if ttl > settings.session_max_ttl_seconds:
+        raise InvalidRequest(
+            f"ttl_seconds must be at most {settings.session_max_ttl_seconds}", field="ttl_seconds"
+        )
+    if not is_allowed_return_url(data.return_url, settings.return_urls):
+        raise InvalidReturnUrl(field="return_url")
+    customer = data.customer
+    if customer.type == "personal" and customer.date_of_birth is None:
+        raise InvalidRequest(
+            "customer.date_of_birth is required for personal customers: "
+            "it is checked against the linked Wise profile",
+            field="customer.date_of_birth",
+        )
+    registration_number = _registration_number(data)
+    if data.mode == SessionMode.PREFILL and customer.prefill is None:
+        raise InvalidRequest(
+            'customer.prefill is required when mode is "prefill"', field="customer.prefill"
+        )
+    if data.mode == SessionMode.LINK and customer.prefill is not None:
+        raise InvalidRequest(
+            'customer.prefill is only used when mode is "prefill"', field="customer.prefill"
+        )
+    token = new_secret()
+    row = OnboardingSession(
+        mode=data.mode,
+        customer_external_id=customer.external_id,
+        customer_type=customer.type,
+        customer_email=customer.email,
+        customer_date_of_birth=customer.date_of_birth,
+        customer_registration_number=registration_number,
+        prefill_ciphertext=(
+            prefill.encrypt_prefill(cipher, customer.prefill) if customer.prefill else None
+        ),
+        return_url=data.return_url,
+        launch_token_hash=hash_secret(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl),
+    )
+    return row, f"{settings.public_base_url}/onboarding/launch/{token}"
+
+
+def _registration_number(data: OnboardingSessionCreate) -> str | None:
+    """The business registration number the identity check compares, if the partner gave one."""
+    customer = data.customer
+    if customer.type != "business":
+        if customer.registration_number is not None:
+            raise InvalidRequest(
+                "customer.registration_number is only for business customers",
+                field="customer.registration_number",
+            )
+        return None
+    given = customer.registration_number
+    prefilled = (
+        customer.prefill.registration_number
+        if isinstance(customer.prefill, BusinessPrefill)
+        else None
+    )
+    if given and prefilled and given != prefilled:
+        raise InvalidRequest(
+            "customer.prefill.registration_number differs from customer.registration_number",
+            field="customer.prefill.registration_number",
+        )
+    return given or prefilled

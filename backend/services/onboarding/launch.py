@@ -1,0 +1,179 @@
+"""Launching: redeem the single-use link once and send the browser to Wise's authorize page.
+
+In prefill mode a launch first takes a preparation lease on the created session (also a
+compare-and-set), prepares the Wise account (``backend.services.prefill``) and only then moves the
+session to launched, in the same statement that releases the lease.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from backend.clock import Clock
+from backend.crypto import TokenCipher
+from backend.errors import (
+    LaunchInProgress,
+    LaunchLinkUnavailable,
+    ServiceUnavailable,
+    WiseUnavailableAtLaunch,
+)
+from backend.models import OnboardingSession, SessionMode, SessionStatus
+from backend.security import hash_secret, new_secret, plausible_secret
+from backend.services import prefill
+from backend.services.onboarding.transitions import S, return_link, settle_if_stale, transition
+from backend.settings import Settings
+from backend.wise import WiseClient, WiseError
+from backend.wise.retry import BudgetExhausted
+
+logger = logging.getLogger(__name__)
+
+# Seconds a customer is asked to wait before trying a launch link again.
+LAUNCH_RETRY_AFTER = "5"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A won launch: where to send the browser and the binding value for its cookie."""
+
+    session: OnboardingSession
+    authorize_url: str
+    binding: str
+
+
+def launch(
+    *,
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    token: str,
+) -> Launch:
+    """Redeem a launch token once and prepare the redirect to Wise's authorize page."""
+    if not settings.wise_configured:
+        # Checked before the token is spent, so the link still works once Wise is configured.
+        raise ServiceUnavailable("Wise is not configured for this service yet.")
+    if not plausible_secret(token):
+        raise LaunchLinkUnavailable()
+    token_hash = hash_secret(token)
+    row = db.exec(select(S).where(col(S.launch_token_hash) == token_hash)).first()
+    if row is not None and row.mode == SessionMode.PREFILL:
+        return _launch_prefilled(db, settings, wise, cipher, clock, row)
+    return _redirect(db, settings, wise, clock.now(), token_hash, claim_code=None)
+
+
+def _launch_prefilled(
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    cipher: TokenCipher,
+    clock: Clock,
+    row: OnboardingSession,
+) -> Launch:
+    """Prepare the Wise account under a lease on the session, then redirect.
+
+    The lease (a compare-and-set on ``prepare_lease_until``) lets exactly one request of a link
+    talk to Wise at a time: a second one, e.g. a double click, gets a "try again" page at once
+    instead of waiting, and never creates a second Wise user. A lease left by a crashed process
+    runs out after the time budget plus a margin.
+    """
+    now = clock.now()
+    lease_until = now + timedelta(seconds=settings.prefill.time_budget_seconds + 15)
+    leased = transition(
+        db,
+        (
+            col(S.id) == row.id,
+            col(S.status) == SessionStatus.CREATED,
+            col(S.expires_at) > now,
+            col(S.prepare_lease_until).is_(None) | (col(S.prepare_lease_until) <= now),
+        ),
+        prepare_lease_until=lease_until,
+    )
+    db.commit()
+    db.refresh(row)
+    if not leased:
+        if row.status == SessionStatus.CREATED and row.expires_at > now:
+            raise LaunchInProgress(headers={"Retry-After": LAUNCH_RETRY_AFTER})
+        row = settle_if_stale(db=db, row=row, now=now)
+        raise LaunchLinkUnavailable(
+            return_link=return_link(settings, row, status=SessionStatus.EXPIRED)
+        )
+    mine = (col(S.id) == row.id, col(S.prepare_lease_until) == lease_until)
+    try:
+        prepared = prefill.prepare(
+            db=db, settings=settings, wise=wise, cipher=cipher, clock=clock, session=row
+        )
+    except BaseException as exc:
+        db.rollback()
+        transition(db, mine, prepare_lease_until=None)
+        db.commit()
+        if isinstance(exc, WiseError):
+            # Not transient (e.g. Wise refuses the client credentials): say so to operators.
+            logger.error("prefill launch of session %s failed: %s", row.id, exc)
+        if isinstance(exc, BudgetExhausted | WiseError):
+            raise WiseUnavailableAtLaunch(headers={"Retry-After": LAUNCH_RETRY_AFTER}) from None
+        raise
+    return _redirect(
+        db,
+        settings,
+        wise,
+        clock.now(),
+        row.launch_token_hash,
+        claim_code=prepared.claim_code,
+        lease=mine,
+        # Wise now holds the pre-filled data; the kit's copy is not needed any more.
+        prefill_ciphertext=None,
+        existing_account=prepared.existing_account,
+        prefill_errors=json.dumps(prepared.errors) if prepared.errors else None,
+    )
+
+
+def _redirect(
+    db: Session,
+    settings: Settings,
+    wise: WiseClient,
+    now: datetime,
+    token_hash: str,
+    *,
+    claim_code: str | None,
+    lease: tuple[Any, ...] = (),
+    **values: Any,
+) -> Launch:
+    """Spend the launch token (created → launched) and build the authorize URL."""
+    state, binding = new_secret(), new_secret()
+    won = transition(
+        db,
+        (
+            col(S.launch_token_hash) == token_hash,
+            col(S.status) == SessionStatus.CREATED,
+            col(S.expires_at) > now,
+            *lease,
+        ),
+        status=SessionStatus.LAUNCHED,
+        launched_at=now,
+        state_hash=hash_secret(state),
+        binding_hash=hash_secret(binding),
+        state_expires_at=now + timedelta(seconds=settings.state_ttl_seconds),
+        prepare_lease_until=None,
+        **values,
+    )
+    db.commit()
+    row = db.exec(
+        select(S)
+        .where(col(S.launch_token_hash) == token_hash)
+        .execution_options(populate_existing=True)
+    ).first()
+    if not won or row is None:
+        link = None
+        if row is not None:
+            row = settle_if_stale(db=db, row=row, now=now)
+            link = return_link(settings, row, status=SessionStatus.EXPIRED)
+        raise LaunchLinkUnavailable(return_link=link)
+    authorize_url = wise.authorize_url(state=state, claim_account_code=claim_code)
+    return Launch(session=row, authorize_url=authorize_url, binding=binding)

@@ -1,0 +1,155 @@
+"""The compare-and-set core of the session state machine, shared by its other modules.
+
+Every transition is a single ``UPDATE ... WHERE <expected state>``; its row count decides the
+winner. Terminal transitions erase the session's personal data in the same statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from backend.errors import CallbackRejected, NotFound
+from backend.models import FailureReason, IdentityCheck, OnboardingSession, SessionStatus
+from backend.security import is_allowed_return_url, with_query
+from backend.settings import Settings
+
+# A callback that won the state but never finished (the process died mid-exchange) is failed after
+# this long, so the partner is not left waiting on a session stuck in "launched".
+INTERRUPTED_AFTER = timedelta(minutes=5)
+
+S = OnboardingSession
+
+# Every transition into a terminal status erases the session's personal data with these values.
+ERASED: dict[str, Any] = {
+    "customer_email": None,
+    "customer_date_of_birth": None,
+    "customer_registration_number": None,
+    "prefill_ciphertext": None,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished callback: the session and the allowlisted URL to send the browser back to."""
+
+    session: OnboardingSession
+    return_to: str
+
+
+def get_session(*, db: Session, now: datetime, session_id: str) -> OnboardingSession:
+    """Return a session, first moving it to expired or failed if its time has run out."""
+    row = db.get(S, session_id) if len(session_id) <= 36 else None
+    if row is None:
+        raise NotFound("No onboarding session with this id.")
+    return settle_if_stale(db=db, row=row, now=now)
+
+
+def sweep(*, db: Session, now: datetime) -> int:
+    """Settle every stale session (expired or interrupted); return how many changed."""
+    interrupted = (col(S.status) == SessionStatus.LAUNCHED) & (
+        col(S.state_consumed_at) <= now - INTERRUPTED_AFTER
+    )
+    changed = 0
+    for row in db.exec(select(S).where(stale_condition(now) | interrupted)).all():
+        before = row.status
+        changed += settle_if_stale(db=db, row=row, now=now).status != before
+    return changed
+
+
+def finish(
+    db: Session,
+    settings: Settings,
+    row: OnboardingSession,
+    now: datetime,
+    status: SessionStatus,
+    reason: FailureReason | None = None,
+    wise_error: str | None = None,
+    wise_profile_id: int | None = None,
+    identity_check: IdentityCheck | None = None,
+) -> Outcome:
+    """Move a launched session to a terminal status, erase its personal data, and commit."""
+    transition(
+        db,
+        (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED),
+        status=status,
+        failure_reason=reason,
+        wise_error=wise_error,
+        wise_profile_id=wise_profile_id,
+        identity_check=identity_check,
+        completed_at=now,
+        **ERASED,
+    )
+    db.commit()
+    db.refresh(row)
+    return outcome(settings, row)
+
+
+def settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> OnboardingSession:
+    """Expire or fail a session whose time ran out; a no-op for live or finished sessions."""
+    changed = transition(
+        db,
+        (col(S.id) == row.id, stale_condition(now)),
+        status=SessionStatus.EXPIRED,
+        completed_at=now,
+        prepare_lease_until=None,
+        **ERASED,
+    )
+    # A session whose state was claimed but never finished is not expired: it was interrupted.
+    interrupted = transition(
+        db,
+        (
+            col(S.id) == row.id,
+            col(S.status) == SessionStatus.LAUNCHED,
+            col(S.state_consumed_at) <= now - INTERRUPTED_AFTER,
+        ),
+        status=SessionStatus.FAILED,
+        failure_reason=FailureReason.INTERRUPTED,
+        completed_at=now,
+        **ERASED,
+    )
+    if changed or interrupted:
+        db.commit()
+        db.refresh(row)
+    return row
+
+
+def stale_condition(now: datetime) -> ColumnElement[bool]:
+    """Created sessions past their expiry, and launched ones whose state window ran out."""
+    created_expired = (col(S.status) == SessionStatus.CREATED) & (col(S.expires_at) <= now)
+    launched_expired = (
+        (col(S.status) == SessionStatus.LAUNCHED)
+        & col(S.state_consumed_at).is_(None)
+        & (col(S.state_expires_at) <= now)
+    )
+    return created_expired | launched_expired
+
+
+def transition(db: Session, where: Any, **values: Any) -> bool:
+    """Compare-and-set: apply ``values`` only where ``where`` still holds; True if a row changed."""
+    conditions = where if isinstance(where, tuple) else (where,)
+    result = db.exec(update(S).where(*conditions).values(**values))
+    return bool(result.rowcount == 1)
+
+
+def outcome(settings: Settings, row: OnboardingSession) -> Outcome:
+    """Where a finished session sends the browser: its return URL with the outcome."""
+    link = return_link(settings, row, status=SessionStatus(row.status))
+    if link is None:
+        raise CallbackRejected("The app you came from is no longer accepting this sign-in.")
+    return Outcome(session=row, return_to=link)
+
+
+def return_link(settings: Settings, row: OnboardingSession, *, status: SessionStatus) -> str | None:
+    """The return URL with the outcome, or None if it left the allowlist since creation."""
+    if not is_allowed_return_url(row.return_url, settings.return_urls):
+        return None
+    params = {"session_id": row.id, "status": str(status)}
+    if status == SessionStatus.FAILED and row.failure_reason:
+        params["reason"] = row.failure_reason
+    return with_query(row.return_url, params)
