@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,7 +23,6 @@ from backend.services.onboarding.transitions import (
     finish,
     outcome,
     settle_if_stale,
-    transition,
 )
 from backend.settings import Settings
 from backend.wise import (
@@ -117,22 +117,27 @@ def _claim_state(
     state_hash = hash_secret(state)
     if plausible_secret(binding):
         assert binding is not None
-        won = transition(
-            db,
-            (
-                col(S.state_hash) == state_hash,
-                col(S.binding_hash) == hash_secret(binding),
-                col(S.state_consumed_at).is_(None),
-                col(S.status) == SessionStatus.LAUNCHED,
-                col(S.state_expires_at) > now,
-            ),
-            state_consumed_at=now,
+        # One statement claims the state and returns the row (UPDATE ... RETURNING, supported by
+        # SQLite 3.35+ and PostgreSQL), so the winner needs no second read.
+        claimed = (
+            db.exec(
+                update(S)
+                .where(
+                    col(S.state_hash) == state_hash,
+                    col(S.binding_hash) == hash_secret(binding),
+                    col(S.state_consumed_at).is_(None),
+                    col(S.status) == SessionStatus.LAUNCHED,
+                    col(S.state_expires_at) > now,
+                )
+                .values(state_consumed_at=now)
+                .returning(S)
+            )
+            .scalars()
+            .first()
         )
         db.commit()
-        if won:
-            # Nothing was loaded into this request's session before the claim, so this read
-            # is fresh; no refresh needed.
-            return db.exec(select(S).where(col(S.state_hash) == state_hash)).one()
+        if claimed is not None:
+            return claimed
     row = db.exec(select(S).where(col(S.state_hash) == state_hash)).first()
     if row is None:
         raise CallbackRejected("This sign-in reference is not known. Please start again.")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -74,19 +75,24 @@ def finish(
     identity_check: IdentityCheck | None = None,
 ) -> Outcome:
     """Move a launched session to a terminal status, erase its personal data, and commit."""
-    transition(
-        db,
-        (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED),
-        status=status,
-        failure_reason=reason,
-        wise_error=wise_error,
-        wise_profile_id=wise_profile_id,
-        identity_check=identity_check,
-        completed_at=now,
+    values: dict[str, Any] = {
+        "status": status,
+        "failure_reason": reason,
+        "wise_error": wise_error,
+        "wise_profile_id": wise_profile_id,
+        "identity_check": identity_check,
+        "completed_at": now,
         **ERASED,
-    )
+    }
+    won = transition(db, (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED), **values)
     db.commit()
-    db.refresh(row)
+    if won:
+        # The row now holds exactly these values: record them as loaded instead of reading back.
+        for key, value in values.items():
+            set_committed_value(row, key, value)
+    else:
+        # Someone else finished it first (e.g. the sweep after an interruption): report theirs.
+        db.refresh(row)
     return outcome(settings, row)
 
 
