@@ -262,7 +262,8 @@ def _create_profiles(
     if isinstance(data, PersonalPrefill):
         try:
             budget.call(
-                lambda timeout: wise.create_personal_profile(
+                lambda timeout: wise.create_profile(
+                    kind="personal",
                     access_token=access_token,
                     body=personal_body(session, data),
                     idempotence_uuid=idempotence_uuid("personal_profile"),
@@ -276,7 +277,8 @@ def _create_profiles(
 
     try:
         business = budget.call(
-            lambda timeout: wise.create_business_profile(
+            lambda timeout: wise.create_profile(
+                kind="business",
                 access_token=access_token,
                 body=business_body(session, data),
                 idempotence_uuid=idempotence_uuid("business_profile"),

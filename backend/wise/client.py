@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
@@ -30,6 +30,10 @@ from backend.wise.errors import (
 ERROR_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 ERROR_PATH_RE = re.compile(r"^[A-Za-z0-9_.\[\]-]{1,64}$")
 IDEMPOTENCE_HEADER = "X-idempotence-uuid"
+PROFILE_PATHS = {
+    "personal": "/v2/profiles/personal-profile",
+    "business": "/v3/profiles/business-profile",
+}
 
 
 @dataclass(frozen=True)
@@ -207,36 +211,22 @@ class WiseClient:
         except (KeyError, TypeError, ValueError):
             raise WiseProtocolError("sign-up answered without a user id") from None
 
-    def create_personal_profile(
+    def create_profile(
         self,
         *,
+        kind: Literal["personal", "business"],
         access_token: str,
         body: Mapping[str, Any],
         idempotence_uuid: str,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        """``POST /v2/profiles/personal-profile``; a repeat with the same uuid creates nothing."""
-        return self._api(
-            "POST",
-            "/v2/profiles/personal-profile",
-            access_token=access_token,
-            json=dict(body),
-            headers={IDEMPOTENCE_HEADER: idempotence_uuid},
-            timeout=timeout,
-        )
+        """Create a personal or business profile; a repeat with the same uuid creates nothing.
 
-    def create_business_profile(
-        self,
-        *,
-        access_token: str,
-        body: Mapping[str, Any],
-        idempotence_uuid: str,
-        timeout: float | None = None,
-    ) -> dict[str, Any]:
-        """``POST /v3/profiles/business-profile``; a repeat with the same uuid creates nothing."""
+        ``POST /v2/profiles/personal-profile`` or ``POST /v3/profiles/business-profile``.
+        """
         return self._api(
             "POST",
-            "/v3/profiles/business-profile",
+            PROFILE_PATHS[kind],
             access_token=access_token,
             json=dict(body),
             headers={IDEMPOTENCE_HEADER: idempotence_uuid},
