@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
@@ -12,6 +14,10 @@ from backend.errors import InvalidApiKey, InvalidRequest, MissingApiKey
 from backend.security import matches_any
 
 M = TypeVar("M", bound=BaseModel)
+
+# Control characters have no place in any field we accept (tab, CR and LF aside, for free text).
+# PostgreSQL refuses NUL outright; the others end up in logs, pages and Wise requests.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def require_api_key() -> None:
@@ -33,10 +39,36 @@ def parse_body(model: type[M]) -> M:
     """Validate the JSON body strictly; the error names the first offending field."""
     if request.mimetype != "application/json":
         raise InvalidRequest("Content-Type must be application/json.", field="Content-Type")
+    raw = request.get_data(cache=False) or b""
+    _refuse_control_characters(raw)
     try:
-        return model.model_validate_json(request.get_data(cache=False) or b"")
+        return model.model_validate_json(raw)
     except ValidationError as exc:
         raise _validation_error(exc) from None
+
+
+def _refuse_control_characters(raw: bytes) -> None:
+    """Name the first string (key or value) holding a control character; bad JSON passes on."""
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return  # the model's own parser reports malformed JSON with its usual message
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if CONTROL_CHARS.search(str(key)):
+                    raise InvalidRequest(
+                        f"{path or 'body'}: a field name holds a control character",
+                        field=path or "body",
+                    )
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+        elif isinstance(value, str) and CONTROL_CHARS.search(value):
+            raise InvalidRequest(f"{path}: control characters are not allowed", field=path)
 
 
 def _validation_error(exc: ValidationError) -> InvalidRequest:

@@ -9,11 +9,17 @@ from typing import Any
 
 from flask import Flask, Response, request
 from jinja2 import StrictUndefined
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import extensions
-from backend.errors import ServiceUnavailable, register_errorhandlers, render_error
+from backend.errors import (
+    Conflict,
+    InvalidRequest,
+    ServiceUnavailable,
+    register_errorhandlers,
+    render_error,
+)
 from backend.logs import configure_logging, register_request_log
 from backend.settings import Settings, load_settings
 
@@ -103,11 +109,20 @@ def register_partner_notifications(app: Flask) -> None:
 
 
 def register_database_errors(app: Flask) -> None:
-    """A database outage is a 503 (retry later), never a 500, and never loses data."""
+    """A database outage is a 503 (retry later), never a 500, and never loses data.
+
+    Input is validated before it reaches the database, so the other two are safety nets: a value
+    the database refuses is the caller's (400, retrying cannot help), and an unexpected conflict
+    with a concurrent request is a 409.
+    """
 
     @app.errorhandler(DBAPIError)
-    def database_unavailable(err: DBAPIError) -> Response:
+    def database_error(err: DBAPIError) -> Response:
         logger.error("database error (%s) on %s", type(err.orig).__name__, _rule())
+        if isinstance(err, DataError):
+            return render_error(InvalidRequest("A value in the request cannot be stored."))
+        if isinstance(err, IntegrityError):
+            return render_error(Conflict())
         return render_error(ServiceUnavailable(headers={"Retry-After": "5"}))
 
 

@@ -93,6 +93,12 @@ class CallbackRejected(OnboardingError):
     title = "We could not finish connecting your Wise account"
 
 
+class Conflict(OnboardingError):
+    status = 409
+    error = "conflict"
+    description = "The request conflicted with a concurrent change; read the resource and retry."
+
+
 class ServiceUnavailable(OnboardingError):
     status = 503
     error = "service_unavailable"

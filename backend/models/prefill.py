@@ -19,11 +19,11 @@ from sqlmodel import SQLModel
 from backend.db import UTCDateTime
 
 WISE_NAME_MAX = 30  # Wise: firstName and lastName "≤30"
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-COUNTRY_RE = re.compile(r"^[A-Za-z]{3}$")
-PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
-COMPANY_TYPE_RE = re.compile(r"^[A-Z][A-Z_]{0,63}$")
-REGISTRATION_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,31}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+COUNTRY_RE = re.compile(r"^[A-Za-z]{3}\Z", re.ASCII)
+PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}\Z", re.ASCII)
+COMPANY_TYPE_RE = re.compile(r"^[A-Z][A-Z_]{0,63}\Z", re.ASCII)
+REGISTRATION_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,31}\Z", re.ASCII)
 
 
 def _country(value: str) -> str:

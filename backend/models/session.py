@@ -22,8 +22,8 @@ from backend.models.prefill import (
     RegistrationNumber,
 )
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+\Z", re.ASCII)
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}\Z", re.ASCII)
 
 
 class SessionStatus(StrEnum):

@@ -31,7 +31,7 @@ from backend.settings import Settings
 
 HEADER = "Idempotency-Key"
 # Visible ASCII without spaces: UUIDs, ULIDs and base64 keys fit; nothing to escape anywhere.
-KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}\Z", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,8 @@ def apply(*, db: Session, now: datetime, change: TransferUpdate) -> bool:
 
 def get_transfer(*, db: Session, transfer_id: int) -> TransferStatus:
     """Return a transfer's recorded status, or raise NotFound."""
-    row = db.get(T, transfer_id)
+    # Ids are BIGINT: a larger number cannot exist, and drivers would refuse to bind it.
+    row = db.get(T, transfer_id) if 0 < transfer_id < 2**63 else None
     if row is None:
         raise NotFound("No status is recorded for this transfer.")
     return row

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 VERIFICATION_EVENT = "profiles#verification-state-change"
 TRANSFER_EVENT = "transfers#state-change"
 SUPPORTED_SCHEMA = "2."
-DELIVERY_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+DELIVERY_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,64}\Z", re.ASCII)
 # Processing that found a row already being processed leaves it to the other worker; a row still
 # unprocessed after this long (its worker died) is picked up by ``process_pending``.
 STALE_AFTER = timedelta(minutes=1)

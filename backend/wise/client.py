@@ -27,8 +27,8 @@ from backend.wise.errors import (
     WiseUnavailable,
 )
 
-ERROR_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-ERROR_PATH_RE = re.compile(r"^[A-Za-z0-9_.\[\]-]{1,64}$")
+ERROR_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z", re.ASCII)
+ERROR_PATH_RE = re.compile(r"^[A-Za-z0-9_.\[\]-]{1,64}\Z", re.ASCII)
 IDEMPOTENCE_HEADER = "X-idempotence-uuid"
 PROFILE_PATHS = {
     "personal": "/v2/profiles/personal-profile",
@@ -158,6 +158,10 @@ class WiseClient:
             raise WiseOAuthError(safe_error_code(exc.error)) from None
         except requests.RequestException as exc:
             raise WiseUnavailable(f"token endpoint unreachable ({type(exc).__name__})") from None
+        except (ValueError, TypeError, KeyError) as exc:
+            # A 2xx body Authlib cannot read (e.g. an odd expires_at): a protocol problem, which
+            # callers treat as transient, never an unhandled 500.
+            raise WiseProtocolError(f"unreadable token response ({type(exc).__name__})") from None
         return self._token_set(token)
 
     def _token_set(self, token: dict[str, Any]) -> TokenSet:
@@ -398,7 +402,8 @@ def _check_token_response(response: Response) -> Response:
 
 
 def _raise_for_transient(response: Response, what: str) -> None:
-    if response.status_code == 429 or response.status_code >= 500:
+    # 408 (Wise lists it among its statuses), 429 and 5xx say "not now", never "no".
+    if response.status_code in (408, 429) or response.status_code >= 500:
         raise WiseUnavailable(
             f"{what} answered {response.status_code}",
             status=response.status_code,
@@ -408,7 +413,8 @@ def _raise_for_transient(response: Response, what: str) -> None:
 
 def _retry_after(response: Response) -> int | None:
     value = response.headers.get("Retry-After", "")
-    return int(value) if value.isdigit() else None
+    # Seconds only (not an HTTP date), ASCII digits, and never more than a day.
+    return min(int(value), 86400) if value.isascii() and value.isdigit() else None
 
 
 def _json_or_none(response: Response) -> Any:

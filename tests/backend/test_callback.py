@@ -383,3 +383,43 @@ def test_token_endpoint_redirect_is_not_followed(
     response = kit.callback(params, launched.cookies)
     assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
     assert token_exchanges(wise) == 1
+
+
+def test_unreadable_token_answer_fails_as_unavailable_not_500(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    # A 200 whose expires_at Authlib cannot read (older Authlib releases crashed on Wise's own
+    # ISO expires_at the same way).
+    body = {
+        "access_token": "a" * 36,
+        "token_type": "bearer",
+        "expires_in": 43199,
+        "expires_at": [1],
+    }
+    wise.add_fault("POST", "/oauth/token", status=200, body=body)
+    response = kit.callback(params, launched.cookies)
+    assert response.status_code == 303
+    assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
+
+
+def test_408_from_wise_is_transient(kit: KitApi, wise: EmulatorControl, stack: Stack) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    wise.add_fault("POST", "/oauth/token", status=408)
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
+
+
+@pytest.mark.parametrize("profile_id", ["\u00b2", "\uff13", "1\u00b2", "-1", " 1", "1\n"])
+def test_non_ascii_digit_profile_id_is_refused_before_the_exchange(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, profile_id: str
+) -> None:
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    params["profileId"] = profile_id
+    response = kit.callback(params, launched.cookies)
+    assert response.status_code == 303
+    assert outcome(response.headers["Location"])["reason"] == "no_profile"
+    assert token_exchanges(wise) == 0

@@ -18,6 +18,7 @@ from backend import create_app
 from backend.cli import main
 from backend.clock import FrozenClock
 from sample_app.serving import ServerThread
+from tests.support.factories import API_KEY, session_body
 from webview_shims.camera_check import page_csp
 
 URL = "/api/v1/camera-checks"
@@ -81,6 +82,11 @@ def test_report_is_stored_and_listed(client: FlaskClient, config: dict[str, Any]
         (report(image="data:image/png;base64,iVBORw0KGgo="), "image"),
         (report(viewport={"width": -1, "height": 1, "device_pixel_ratio": 1}), "viewport.width"),
         (report(user_agent=None), "user_agent"),
+        (report(user_agent="Mozilla\u0000"), "user_agent"),
+        (
+            report(checks=[{"id": "frame", "status": "passed", "detail": "a\u001bb"}]),
+            "checks.0.detail",
+        ),
         ({k: v for k, v in REPORT.items() if k != "checks"}, "checks"),
     ],
 )
@@ -158,6 +164,22 @@ def postgres_app(postgres_url: str, config: dict[str, Any]) -> Iterator[Flask]:
     )
     yield app
     app.extensions["onboarding.db"].dispose()
+
+
+@pytest.mark.postgres
+def test_control_characters_are_400_on_postgres_too(postgres_app: Flask) -> None:
+    # PostgreSQL refuses NUL in text; the kit must say "bad input", not "retry later".
+    client = postgres_app.test_client()
+    response = client.post(URL, json=report(user_agent="Mozilla\u0000"))
+    assert response.status_code == 400
+    assert response.json["field"] == "user_agent"
+    session = client.post(
+        "/api/v1/onboarding-sessions",
+        json=session_body(customer__email="ada\u0000@example.com"),
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    )
+    assert session.status_code == 400
+    assert session.json["field"] == "customer.email"
 
 
 @pytest.mark.postgres

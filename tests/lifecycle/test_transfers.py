@@ -66,6 +66,12 @@ def test_an_unknown_transfer_is_404(hooks: Hooks) -> None:
     assert response.json()["error"] == "not_found"
     bad = hooks.api.http.get(f"{hooks.stack.kit_url}/api/v1/wise-transfers/abc", timeout=TIMEOUT)
     assert bad.status_code == 404
+    # Beyond BIGINT: cannot exist, and must not reach the driver (it would refuse to bind it).
+    huge = hooks.api.http.get(
+        f"{hooks.stack.kit_url}/api/v1/wise-transfers/{10**30}", timeout=TIMEOUT
+    )
+    assert huge.status_code == 404
+    assert huge.json()["error"] == "not_found"
     anonymous = requests.get(f"{hooks.stack.kit_url}/api/v1/wise-transfers/9", timeout=TIMEOUT)
     assert anonymous.status_code == 401
 

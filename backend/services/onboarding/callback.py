@@ -4,6 +4,7 @@ identity, store the link."""
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -35,6 +36,8 @@ from backend.wise import (
 )
 from backend.wise.client import safe_error_code
 
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+PROFILE_ID_RE = re.compile(r"^[0-9]{1,18}\Z")
 USED = "This sign-in link has already been used. Please start again from the app."
 
 
@@ -65,7 +68,7 @@ def complete(
     if not code or len(code) > 512:
         return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.INVALID_CALLBACK)
     profile_param = params.get("profileId") or params.get("profileID")
-    if not profile_param or not profile_param.isdigit() or len(profile_param) > 18:
+    if not profile_param or not PROFILE_ID_RE.match(profile_param):
         # A Wise account without a profile was linked; Wise asks partners to reject it. The code
         # is not exchanged, so no token is ever issued for it.
         return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.NO_PROFILE)
