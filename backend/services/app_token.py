@@ -50,6 +50,8 @@ def app_token(
     while True:
         now = clock.now()
         row = db.get(WiseAppToken, key, populate_existing=True)
+        # End the read now: the caller (or _fetch) calls Wise next.
+        db.commit()
         cached = _valid_until(row, now + margin)
         if cached:
             return cipher.decrypt(cached)

@@ -105,6 +105,8 @@ def prepare(
     email = session.customer_email
     budget = Budget(settings.prefill.time_budget_seconds)
     account, code = _account(db, cipher, clock.now(), session.customer_external_id, email)
+    # No transaction stays open while Wise is called (the fast path above only read).
+    db.commit()
 
     if account.wise_user_id is None:
         try:

@@ -145,8 +145,13 @@ class EmulatorControl:
         delay_seconds: float = 0.0,
         grant_type: str | None = None,
         body: dict[str, Any] | None = None,
+        hold: bool = False,
     ) -> dict[str, Any]:
-        """Make the next ``count`` matching requests wait and/or fail (``path`` may be a glob)."""
+        """Make the next ``count`` matching requests wait and/or fail (``path`` may be a glob).
+
+        ``hold`` parks each matching request until ``release_fault`` (at most 30 s); watch
+        ``fault(id)["waiting"]`` to know when one is parked.
+        """
         payload = {
             "method": method,
             "path": path,
@@ -155,8 +160,18 @@ class EmulatorControl:
             "delay_seconds": delay_seconds,
             "grant_type": grant_type,
             "body": body,
+            "hold": hold,
         }
         return cast(dict[str, Any], self._call("POST", "/faults", payload))
+
+    def fault(self, fault_id: int) -> dict[str, Any]:
+        """One fault with ``waiting``: how many requests it is holding right now."""
+        return cast(dict[str, Any], self._call("GET", f"/faults/{fault_id}"))
+
+    def release_fault(self, fault_id: int | None = None) -> int:
+        """Let requests parked by one hold fault (or all) go on; returns how many faults."""
+        path = "/faults/release" if fault_id is None else f"/faults/{fault_id}/release"
+        return int(self._call("POST", path)["released"])
 
     def clear_faults(self) -> None:
         """Disarm every fault."""

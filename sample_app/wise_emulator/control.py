@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .config import DEMO_PASSWORD, RegisteredClient
 from .errors import ApiError, oauth_error
-from .faults import add_fault, fault_json
+from .faults import add_fault, fault_json, release_faults
 from .models import User
 from .state import emulator
 from .tokens import iso_millis, issue_auth_code, take_claim_code
@@ -65,6 +65,7 @@ def reset() -> Response:
     """Forget everything and seed the demo users again (clients and signing key stay)."""
     state = emulator()
     state.webhooks.cancel_pending()
+    release_faults(state.store)
     state.store.reset()
     return jsonify({"reset": True})
 
@@ -270,8 +271,34 @@ def create_fault() -> tuple[Response, int]:
         delay_seconds=float(data.get("delay_seconds", 0.0)),
         grant_type=data.get("grant_type"),
         body=extra,
+        hold=bool(data.get("hold", False)),
     )
     return jsonify(fault_json(fault)), 201
+
+
+@bp.get("/faults/<int:fault_id>")
+def get_fault(fault_id: int) -> Response:
+    """One fault, armed or held, with how many requests it is holding right now."""
+    store = emulator().store
+    with store.lock:
+        found = store.held.get(fault_id) or next(
+            (f for f in store.faults if f.id == fault_id), None
+        )
+        if found is None:
+            raise oauth_error(404, "not_found", "no such fault")
+        return jsonify(fault_json(found))
+
+
+@bp.post("/faults/release")
+def release_all() -> Response:
+    """Let every request parked by a hold fault go on."""
+    return jsonify({"released": release_faults(emulator().store)})
+
+
+@bp.post("/faults/<int:fault_id>/release")
+def release_one(fault_id: int) -> Response:
+    """Let the requests parked by one hold fault go on."""
+    return jsonify({"released": release_faults(emulator().store, fault_id)})
 
 
 @bp.delete("/faults")
@@ -280,6 +307,8 @@ def clear_faults() -> Response:
     store = emulator().store
     with store.lock:
         store.faults.clear()
+    # Nothing may stay parked once the faults are gone.
+    release_faults(store)
     return jsonify([])
 
 

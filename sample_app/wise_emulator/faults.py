@@ -12,6 +12,8 @@ from flask import Response, jsonify, request
 from .models import Fault
 from .store import Store
 
+HOLD_LIMIT_SECONDS = 30.0
+
 
 def add_fault(
     store: Store,
@@ -23,6 +25,7 @@ def add_fault(
     delay_seconds: float = 0.0,
     grant_type: str | None = None,
     body: dict[str, Any] | None = None,
+    hold: bool = False,
 ) -> Fault:
     """Register a fault; ``count`` None keeps it until cleared, ``status`` None only delays."""
     if count is not None and count < 1:
@@ -40,10 +43,23 @@ def add_fault(
         delay_seconds=delay_seconds,
         grant_type=grant_type,
         body=body,
+        hold=hold,
     )
     with store.lock:
         store.faults.append(fault)
+        if hold:
+            store.held[fault.id] = fault
     return fault
+
+
+def release_faults(store: Store, fault_id: int | None = None) -> int:
+    """Let requests parked by hold faults go on (one fault, or all); return how many faults."""
+    with store.lock:
+        chosen = [f for f in store.held.values() if fault_id in (None, f.id)]
+        for fault in chosen:
+            fault.released.set()
+            store.held.pop(fault.id, None)
+    return len(chosen)
 
 
 def fault_json(fault: Fault) -> dict[str, Any]:
@@ -57,6 +73,8 @@ def fault_json(fault: Fault) -> dict[str, Any]:
         "delay_seconds": fault.delay_seconds,
         "grant_type": fault.grant_type,
         "body": fault.body,
+        "hold": fault.hold,
+        "waiting": fault.waiting,
     }
 
 
@@ -90,6 +108,13 @@ def apply_fault(store: Store) -> Response | None:
     fault = take_fault(store)
     if fault is None:
         return None
+    if fault.hold:
+        with store.lock:
+            fault.waiting += 1
+        # Bounded, so a test that forgets to release cannot hang a server thread for ever.
+        fault.released.wait(HOLD_LIMIT_SECONDS)
+        with store.lock:
+            fault.waiting -= 1
     if fault.delay_seconds:
         # Sleeping outside the lock: a slow request must not hold up the others.
         time.sleep(fault.delay_seconds)

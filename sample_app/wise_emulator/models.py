@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -216,6 +217,11 @@ class Fault:
     delay_seconds: float
     grant_type: str | None
     body: dict[str, Any] | None = None  # None: a generic error body for the status
+    # A held fault parks matching requests until a test releases it, so "a call is in flight
+    # at Wise" is a condition a test can wait for instead of a delay it must guess.
+    hold: bool = False
+    released: threading.Event = field(default_factory=threading.Event)
+    waiting: int = 0
 
 
 @dataclass

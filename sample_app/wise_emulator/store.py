@@ -78,6 +78,8 @@ class Store:
             self.deliveries: dict[str, Delivery] = {}
             self.transfers: dict[int, Transfer] = {}
             self.faults: list[Fault] = []
+            # Hold faults stay here after their counts are used up, until released.
+            self.held: dict[int, Fault] = {}
             self.flows: dict[str, Flow] = {}
             # (user id, route, X-idempotence-uuid) -> (status, body) of the first response.
             self.idempotent_responses: dict[tuple[int, str, str], tuple[int, Any]] = {}

@@ -97,6 +97,43 @@ def test_fault_with_only_a_delay(control: EmulatorControl, live: str) -> None:
     assert response.status_code == 401  # the request went on after the delay
 
 
+def test_hold_fault_parks_requests_until_released(control: EmulatorControl, live: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.waiting import wait_until
+
+    fault = control.add_fault("GET", "/v1/me", status=503, count=2, hold=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        calls = [pool.submit(requests.get, f"{live}/v1/me", timeout=30) for _ in range(2)]
+        wait_until(
+            lambda: control.fault(fault["id"])["waiting"],
+            lambda n: n == 2,
+            what="both requests to be parked",
+        )
+        assert not any(call.done() for call in calls)
+        assert control.release_fault(fault["id"]) == 1
+        assert [call.result().status_code for call in calls] == [503, 503]
+    # The counts are used up: the next request goes straight through.
+    assert requests.get(f"{live}/v1/me", timeout=10).status_code == 401
+
+
+def test_clearing_faults_releases_held_requests(control: EmulatorControl, live: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.waiting import wait_until
+
+    fault = control.add_fault("GET", "/v1/me", status=None, hold=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        call = pool.submit(requests.get, f"{live}/v1/me", timeout=30)
+        wait_until(
+            lambda: control.fault(fault["id"])["waiting"],
+            lambda n: n == 1,
+            what="the request to be parked",
+        )
+        control.clear_faults()
+        assert call.result().status_code == 401
+
+
 def test_fault_only_for_one_grant_type(control: EmulatorControl, live: str) -> None:
     control.add_fault("POST", "/oauth/token", status=500, grant_type="refresh_token", body={"x": 1})
     ok = requests.post(

@@ -105,6 +105,8 @@ def _launch_prefilled(
             return_link=return_link(settings, row, status=SessionStatus.EXPIRED)
         )
     mine = (col(S.id) == row.id, col(S.prepare_lease_until) == lease_until)
+    # End the read transaction the refresh opened: Wise is called next, for up to the budget.
+    db.commit()
     try:
         prepared = prefill.prepare(
             db=db, settings=settings, wise=wise, cipher=cipher, clock=clock, session=row
