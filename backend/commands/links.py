@@ -30,8 +30,16 @@ def refresh_tokens() -> None:
 
 @click.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt every stored token with the first key of ONBOARDING_TOKEN_ENCRYPTION_KEYS."""
+    """Re-encrypt every stored secret with the first key of ONBOARDING_TOKEN_ENCRYPTION_KEYS."""
     app = create_app()
     with app.app_context():
-        count = keys.rotate_keys(db=get_session(), cipher=extensions.cipher())
-    click.echo(f"re-encrypted the tokens of {count} link(s) with the first key")
+        report = keys.rotate_keys(db=get_session(), cipher=extensions.cipher())
+    rows = ", ".join(f"{table} {count}" for table, count in report.rotated.items())
+    click.echo(f"re-encrypted {report.total} row(s) with the first key ({rows})")
+    if report.unreadable:
+        tables = ", ".join(f"{table} {count}" for table, count in report.unreadable.items())
+        # Keep every old key until these are explained: removing one now would lose data.
+        raise click.ClickException(
+            f"no configured key opens {tables} row(s); keep the old keys in "
+            "ONBOARDING_TOKEN_ENCRYPTION_KEYS"
+        )

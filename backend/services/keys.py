@@ -1,54 +1,103 @@
-"""Key rotation: re-encrypt stored Wise tokens with the first key of the configured list."""
+"""Key rotation: re-encrypt every stored ciphertext with the first configured key.
+
+Fernet ciphertexts live in several tables: link tokens, the shared application token, the
+registration codes of pre-filled accounts, pre-filled personal data on open sessions, and the
+stored answers of idempotency keys. All of them must move to the new key before the old one may
+be removed from ONBOARDING_TOKEN_ENCRYPTION_KEYS.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import inspect, or_, update
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, select
 
-from backend.crypto import TokenCipher
-from backend.models import WiseLink
-from backend.services import links
+from backend.crypto import InvalidToken, TokenCipher
+from backend.models import (
+    IdempotencyRecord,
+    OnboardingSession,
+    PrefillAccount,
+    WiseAppToken,
+    WiseLink,
+)
 
-L = WiseLink
+# Every table with Fernet columns, and the columns. A new encrypted column belongs here, and
+# tests/lifecycle/test_key_rotation.py checks that no *_ciphertext column is missing.
+ENCRYPTED: tuple[tuple[type[SQLModel], tuple[str, ...]], ...] = (
+    (WiseLink, ("access_token_ciphertext", "refresh_token_ciphertext")),
+    (WiseAppToken, ("access_token_ciphertext",)),
+    (PrefillAccount, ("registration_code_ciphertext",)),
+    (OnboardingSession, ("prefill_ciphertext",)),
+    (IdempotencyRecord, ("response_ciphertext",)),
+)
 
 
-def rotate_keys(*, db: Session, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored token under the first key; return how many links changed.
+@dataclass
+class Rotation:
+    """What a run changed, per table, and the rows no configured key could open."""
 
-    Each row is rewritten with a compare-and-set on its old ciphertexts, so a refresh storing
-    new tokens at the same moment is never overwritten (its tokens use the first key anyway).
+    rotated: dict[str, int] = field(default_factory=dict)
+    unreadable: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Rows re-encrypted in all tables."""
+        return sum(self.rotated.values())
+
+
+def rotate_keys(*, db: Session, cipher: TokenCipher) -> Rotation:
+    """Re-encrypt every stored ciphertext under the first key; report what changed.
+
+    Each row is rewritten with a compare-and-set on its old ciphertexts, so a concurrent write
+    (a refresh storing new tokens, say) is never overwritten: that write used the first key.
     """
-    rotated = 0
-    stored = or_(
-        col(L.access_token_ciphertext).is_not(None), col(L.refresh_token_ciphertext).is_not(None)
-    )
-    ids = db.exec(select(L.id).where(stored).order_by(col(L.id))).all()
+    report = Rotation()
+    for model, columns in ENCRYPTED:
+        name = str(model.__tablename__)
+        rotated, unreadable = _rotate_table(db, cipher, model, columns)
+        report.rotated[name] = rotated
+        if unreadable:
+            report.unreadable[name] = unreadable
+    return report
+
+
+def _rotate_table(
+    db: Session, cipher: TokenCipher, model: type[SQLModel], columns: tuple[str, ...]
+) -> tuple[int, int]:
+    key = inspect(model).primary_key[0]
+    cols = [getattr(model, c) for c in columns]
+    stored = or_(*(c.is_not(None) for c in cols))
+    ids = list(db.exec(select(key).where(stored).order_by(key)).all())
     db.commit()
-    for link_id in ids:
-        assert link_id is not None
+    rotated = unreadable = 0
+    for row_id in ids:
         for _ in range(3):
-            link = links.reread(db, link_id)
-            if link is None:
+            # The key is selected too: SQLModel returns bare scalars for a one-column select.
+            current = db.exec(select(key, *cols).where(key == row_id)).first()
+            db.commit()
+            if current is None:
                 break
-            old = (link.access_token_ciphertext, link.refresh_token_ciphertext)
-            new = tuple(_rotated(cipher, value) for value in old)
+            old = tuple(current)[1:]
+            try:
+                new = tuple(_rotated(cipher, value) for value in old)
+            except InvalidToken:
+                unreadable += 1
+                break
             if new == old:
-                db.commit()
                 break
             result = db.exec(
-                update(L)
-                .where(col(L.id) == link_id, _equals(L.access_token_ciphertext, old[0]))
-                .where(_equals(L.refresh_token_ciphertext, old[1]))
-                .values(access_token_ciphertext=new[0], refresh_token_ciphertext=new[1])
+                update(model)
+                .where(key == row_id, *(_equals(c, v) for c, v in zip(cols, old, strict=True)))
+                .values(dict(zip(columns, new, strict=True)))
             )
             db.commit()
             if result.rowcount == 1:
                 rotated += 1
                 break
-    return rotated
+    return rotated, unreadable
 
 
 def _rotated(cipher: TokenCipher, value: str | None) -> str | None:
@@ -58,4 +107,4 @@ def _rotated(cipher: TokenCipher, value: str | None) -> str | None:
 
 
 def _equals(column: Any, value: str | None) -> ColumnElement[bool]:
-    return col(column).is_(None) if value is None else col(column) == value
+    return column.is_(None) if value is None else column == value
