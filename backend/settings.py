@@ -315,6 +315,7 @@ LIFECYCLE_DEFAULTS: dict[str, str] = {
     "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "600",
     "ONBOARDING_PARTNER_WEBHOOK_URL": "",
     "ONBOARDING_PARTNER_WEBHOOK_SECRET": "",
+    "ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS": "15",
 }
 # Hosts of Wise's production API; a sandbox configuration pointing at them is a mistake.
 PRODUCTION_WISE_HOSTS = ("api.wise.com", "api.transferwise.com", "api-mtls.transferwise.com")
@@ -331,6 +332,8 @@ class LifecycleSettings:
     token_refresh_margin_seconds: int
     partner_webhook_url: str
     partner_webhook_secret: str
+    # Wall-clock bound of one delivery; kept below the 60 s delivery lease.
+    partner_webhook_timeout_seconds: float
 
     @property
     def partner_notifications_enabled(self) -> bool:
@@ -362,6 +365,9 @@ def load_lifecycle_settings(environ: Mapping[str, str], *, production: bool) -> 
         token_refresh_margin_seconds=_int(raw, "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS", 0, 86400),
         partner_webhook_url=url,
         partner_webhook_secret=raw["ONBOARDING_PARTNER_WEBHOOK_SECRET"].strip(),
+        partner_webhook_timeout_seconds=_float(
+            raw, "ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS", 0.1, 45.0
+        ),
     )
 
 

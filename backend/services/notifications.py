@@ -28,6 +28,7 @@ from flask import Flask, Response, g, has_app_context
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from backend import outbound
 from backend.clock import Clock
 from backend.models import PartnerNotification, WiseLink, WiseLinkPublic
 from backend.settings import Settings
@@ -43,7 +44,9 @@ UNLINKED = "link.unlinked"
 SIGNATURE_HEADER = "X-Onboarding-Signature"
 EVENT_ID_HEADER = "X-Onboarding-Event-Id"
 TIMEOUT = (5.0, 10.0)
-# Longer than the HTTP timeout, so a lease never lapses while its holder is still sending.
+# Longer than the wall-clock bound of a POST (ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS, at most
+# 45 s, enforced by backend.outbound): a partner answering one byte at a time cannot keep a
+# delivery open past its lease, so two instances never send the same notification at once.
 LEASE = timedelta(seconds=60)
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
@@ -51,6 +54,8 @@ PENDING_FLAG = "partner_notifications_pending"
 NOTIFIER = "onboarding.notifier"
 
 N = PartnerNotification
+# One pooled, deadline-aware session for all deliveries of this process.
+_SESSION = outbound.mount(requests.Session())
 
 
 @dataclass(frozen=True)
@@ -176,16 +181,21 @@ def _post(
         ),
     }
     try:
-        with requests.post(
-            settings.lifecycle.partner_webhook_url,
-            data=body,
-            headers=headers,
-            timeout=TIMEOUT,
-            allow_redirects=False,
-        ) as response:
+        with (
+            outbound.deadline(settings.lifecycle.partner_webhook_timeout_seconds) as limit,
+            _SESSION.post(
+                settings.lifecycle.partner_webhook_url,
+                data=body,
+                headers=headers,
+                timeout=TIMEOUT,
+                allow_redirects=False,
+                # Only the status matters; the partner's body is never read, whatever its size.
+                stream=True,
+            ) as response,
+        ):
             status = response.status_code
     except requests.RequestException as exc:
-        return None, type(exc).__name__[:64]
+        return None, "deadline" if limit.expired else type(exc).__name__[:64]
     return status, None if 200 <= status < 300 else f"http_{status}"
 
 

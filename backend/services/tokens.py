@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 
 L = WiseLink
 POLL_SECONDS = 0.05
-# The lease outlives the longest Wise call (connect + read timeout) by this much, so it cannot
-# lapse while its holder is still waiting for Wise.
+# The lease outlives the longest Wise call by this much, so it cannot lapse while its holder is
+# still waiting for Wise: WiseClient bounds every call to connect + read timeout by wall clock
+# (backend.outbound.deadline), not only per socket read.
 LEASE_SLACK_SECONDS = 10
 DEFAULT_RETRY_AFTER = 5
 # OAuth errors about our own client credentials: a configuration problem, not the user's grant.

@@ -18,6 +18,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from requests import Response
 
+from backend import outbound
 from backend.clock import Clock
 from backend.settings import Settings
 from backend.wise.errors import (
@@ -83,7 +84,7 @@ class WiseClient:
         self._settings = settings
         self._clock = clock
         self._timeout = (settings.wise_connect_timeout, settings.wise_read_timeout)
-        self._http = requests.Session()
+        self._http = outbound.mount(requests.Session())
         self._http.headers["User-Agent"] = "wise-onboarding-kit"
 
     # -- browser leg -------------------------------------------------------------------------
@@ -147,7 +148,8 @@ class WiseClient:
         oauth.register_compliance_hook("access_token_response", _check_token_response)
         oauth.register_compliance_hook("refresh_token_response", _check_token_response)
         try:
-            with oauth:
+            outbound.mount(oauth)
+            with oauth, outbound.deadline(self._total(timeout)):
                 token = oauth.fetch_token(
                     self._url("/oauth/token"),
                     timeout=self._timeouts(timeout),
@@ -348,14 +350,15 @@ class WiseClient:
         """Make one API call; return the parsed JSON body (None when empty)."""
         what = f"{method} {_route(path)}"
         try:
-            response = self._http.request(
-                method,
-                self._url(path),
-                headers={**(headers or {}), "Authorization": f"Bearer {access_token}"},
-                json=json,
-                timeout=self._timeouts(timeout),
-                allow_redirects=False,
-            )
+            with outbound.deadline(self._total(timeout)):
+                response = self._http.request(
+                    method,
+                    self._url(path),
+                    headers={**(headers or {}), "Authorization": f"Bearer {access_token}"},
+                    json=json,
+                    timeout=self._timeouts(timeout),
+                    allow_redirects=False,
+                )
         except requests.RequestException as exc:
             raise WiseUnavailable(f"{what} failed ({type(exc).__name__})") from None
         _raise_for_transient(response, what)
@@ -366,6 +369,14 @@ class WiseClient:
                 body=_json_or_none(response),
             )
         return _json_or_none(response) if response.content else None
+
+    def _total(self, cap: float | None) -> float:
+        """The wall-clock bound of one call: connect plus read timeout (or the budget's cap).
+
+        The refresh lease in backend.services.tokens is sized from this bound.
+        """
+        connect, read = self._timeouts(cap)
+        return connect + read
 
     def _timeouts(self, cap: float | None) -> tuple[float, float]:
         """The (connect, read) timeouts, shortened to ``cap`` seconds when a budget runs out."""

@@ -286,3 +286,41 @@ def test_nothing_is_queued_without_a_partner_url(stack: Stack, database_url: str
     link_customer(api, wise, stack)
     assert api.unlink().status_code == 204
     assert outbox(database_url) == []
+
+
+def test_a_stalled_partner_is_cut_off_by_wall_clock_and_retried(
+    database_url: str, clock: FrozenClock, signer: Signer, receiver: PartnerReceiver
+) -> None:
+    """The per-read timeout (10 s) alone would keep this call open; the deadline ends it."""
+    running = stack_with(
+        database_url,
+        clock,
+        signer,
+        ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
+        ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
+        ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS="0.5",
+    )
+    from sample_app.wise_emulator import EmulatorControl
+
+    try:
+        receiver.hold()
+        link_customer(LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url), running)
+        [row] = wait_until(
+            lambda: outbox(database_url),
+            lambda rows: len(rows) == 1 and rows[0]["last_error"] is not None,
+            what="the stalled delivery to be recorded",
+        )
+        assert row["last_error"] == "deadline"
+        assert row["delivered_at"] is None
+        assert row["lease_owner"] is None  # released, so a retry can claim it
+    finally:
+        receiver.release()
+        running.stop()
+    receiver.status = 200
+    clock.advance(60)
+    assert deliver(running, database_url, clock) == "delivered 1, failed 0"
+    # The stalled partner had the whole request and stored it once released, so it now holds
+    # it twice: delivery is at least once, and the shared id is what it deduplicates on.
+    events = receiver.events()
+    assert [e["type"] for e in events] == ["link.linked", "link.linked"]
+    assert events[0]["id"] == events[1]["id"]
