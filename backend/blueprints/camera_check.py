@@ -7,8 +7,9 @@ from flask import Blueprint, Response, request
 from backend import extensions
 from backend.api import json_response, parse_body
 from backend.db import get_session
-from backend.errors import OnboardingError
+from backend.errors import InvalidRequest, OnboardingError
 from backend.models import CameraCheckCreate
+from backend.security import is_allowed_return_url
 from backend.services import camera_checks, rate_limit
 from webview_shims.camera_check import page_headers, page_html
 
@@ -34,6 +35,15 @@ class ReportTooLarge(OnboardingError):
 @bp.get("/webview/camera-check")
 def page() -> Response:
     """Serve the self-contained diagnostic page with its own CSP and Permissions-Policy."""
+    return_url = request.args.get("return_url")
+    if return_url is not None and not is_allowed_return_url(
+        return_url, extensions.settings().return_urls
+    ):
+        # The page navigates to this URL from the kit's origin: the kit's redirect rule holds.
+        raise InvalidRequest(
+            "return_url must be one of the URLs in ONBOARDING_RETURN_URLS, exactly as listed.",
+            field="return_url",
+        )
     response = Response(page_html(), mimetype="text/html")
     response.headers.update(page_headers())
     return response

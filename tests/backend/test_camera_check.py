@@ -53,6 +53,26 @@ def test_page_is_served_with_its_own_csp_and_camera_permission(client: FlaskClie
     assert "Camera check" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "return_url",
+    ["https://evil.example/", "javascript:alert(1)", "https://app.example/wise/return/"],
+)
+def test_page_refuses_a_return_url_outside_the_allowlist(
+    client: FlaskClient, return_url: str
+) -> None:
+    response = client.get("/webview/camera-check", query_string={"return_url": return_url})
+    assert response.status_code == 400
+    assert "ONBOARDING_RETURN_URLS" in response.get_data(as_text=True)
+    assert "Camera check" not in response.get_data(as_text=True)
+
+
+def test_page_accepts_an_allowlisted_return_url(client: FlaskClient) -> None:
+    response = client.get(
+        "/webview/camera-check", query_string={"return_url": "acmebank://wise/return"}
+    )
+    assert response.status_code == 200
+
+
 def test_report_is_stored_and_listed(client: FlaskClient, config: dict[str, Any]) -> None:
     response = client.post(URL, json=REPORT)
     assert response.status_code == 201
