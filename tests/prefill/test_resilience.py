@@ -54,8 +54,29 @@ def test_wise_down_during_launch_keeps_the_link_and_recovers_without_duplicates(
     user = wise.get_user("mary@example.com")
     assert user is not None
     assert len(user["profiles"]) == 1
+    # The retried profile call carried the same X-idempotence-uuid, so Wise answered it as the
+    # first one: no duplicate, and nothing refused.
+    assert prefill_kit.session(created["id"])["prefill_errors"] == []
     returned = prefill_kit.claim_and_return(launched, "mary@example.com")
     assert query_of(returned.headers["Location"])["status"] == "linked"
+
+
+def test_a_retried_business_launch_repeats_each_call_with_its_idempotence_uuid(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    from tests.prefill.conftest import BUSINESS_CUSTOMER
+
+    wise.add_fault("POST", "/v1/user/claim-account", status=503, count=None)
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    assert requests.get(created["launch_url"], allow_redirects=False, timeout=30).status_code == 503
+    wise.clear_faults()
+    assert claim_code_of(prefill_kit.launch(created))
+    assert prefill_kit.session(created["id"])["prefill_errors"] == []
+    user = wise.get_user("charles@engines.example")
+    assert user is not None
+    [profile] = user["profiles"]
+    assert len(profile["directors"]) == 1
+    assert len(profile["ubos"]) == 1
 
 
 def test_a_retry_after_the_sign_up_skips_it(prefill_kit: PrefillKit, wise: EmulatorControl) -> None:
@@ -285,3 +306,24 @@ def test_unreachable_wise_shows_a_friendly_page_and_keeps_the_link(
         f"/api/v1/onboarding-sessions/{created.json['id']}", headers=api_headers
     ).json
     assert session["status"] == "created"
+
+
+def test_the_application_token_is_shared_by_every_instance(
+    stack: Stack, prefill_kit: PrefillKit, wise: EmulatorControl, clock: Any, database_url: str
+) -> None:
+    from urllib.parse import urlsplit
+
+    from tests.lifecycle.helpers import instance_config
+
+    baseline = app_token_requests(wise)
+    assert claim_code_of(prefill_kit.launch(prefill_kit.create(prefill_body())))
+    assert app_token_requests(wise) == baseline + 1
+    # A second instance on the same database launches another customer with the same token.
+    other = create_app({**instance_config(stack, database_url), "CLOCK": clock})
+    customer = {**PERSONAL_CUSTOMER, "external_id": "c-other", "email": "other@example.com"}
+    created = prefill_kit.create(prefill_body(customer))
+    response = other.test_client().get(urlsplit(created["launch_url"]).path)
+    assert response.status_code == 303
+    assert "claim_account_code=" in response.headers["Location"]
+    assert app_token_requests(wise) == baseline + 1
+    other.extensions["onboarding.db"].dispose()
