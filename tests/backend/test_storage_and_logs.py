@@ -69,7 +69,12 @@ def test_no_secret_appears_in_any_log(
     database_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.DEBUG):
+    # The kit's and the emulator's own loggers too: their configured level would hide DEBUG.
+    with (
+        caplog.at_level(logging.DEBUG),
+        caplog.at_level(logging.DEBUG, logger="backend"),
+        caplog.at_level(logging.DEBUG, logger="sample_app"),
+    ):
         secrets = link_journey(kit, wise, stack)
         # Failure paths log too: a replay, a bad key and an unknown launch token.
         kit.callback({"state": secrets["state"], "code": secrets["code"]}, None)
@@ -98,7 +103,12 @@ def test_no_token_reaches_the_logs_of_brokering_refresh_and_webhooks(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = f"{stack.kit_url}/api/v1/customers/c-123/wise-link/access-token"
-    with caplog.at_level(logging.DEBUG):
+    # The kit's and the emulator's own loggers too: their configured level would hide DEBUG.
+    with (
+        caplog.at_level(logging.DEBUG),
+        caplog.at_level(logging.DEBUG, logger="backend"),
+        caplog.at_level(logging.DEBUG, logger="sample_app"),
+    ):
         secrets = link_journey(kit, wise, stack)
         first_access, refresh = stored_tokens(stack, database_url)
         handed_out = kit.http.post(url).json()["access_token"]

@@ -331,9 +331,16 @@ def test_no_prefill_data_or_code_reaches_the_logs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     wise.add_fault("POST", "/v2/profiles/personal-profile", status=400, count=1)
-    with caplog.at_level(logging.DEBUG):
+    existing = {**PERSONAL_CUSTOMER, "external_id": "c-ada", "email": "ada@example.com"}
+    with (
+        caplog.at_level(logging.DEBUG),
+        caplog.at_level(logging.DEBUG, logger="backend"),
+        caplog.at_level(logging.DEBUG, logger="sample_app"),
+    ):
         launched = prefill_kit.launch(prefill_kit.create(prefill_body()))
         prefill_kit.claim_and_return(launched, "mary@example.com")
+        # The existing-email fallback logs its own lines; the address must not be among them.
+        prefill_kit.launch(prefill_kit.create(prefill_body(existing)))
     logged = "\n".join(
         f"{r.name} {r.getMessage()} {r.exc_text or ''}"
         for r in caplog.records
@@ -342,6 +349,7 @@ def test_no_prefill_data_or_code_reaches_the_logs(
     assert "prefill: Wise refused personal_profile (400)" in logged
     secrets = [
         "mary@example.com",
+        "ada@example.com",
         "Somerville",
         "+447700900123",
         "Burntisland",
