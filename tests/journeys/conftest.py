@@ -74,7 +74,7 @@ def journey_stack(request: pytest.FixtureRequest, database_url: str) -> Iterator
             option("--sample-url"),
             option("--kit-api-key"),
         )
-        remote.wise.reset()
+        fresh_start(remote)
         yield remote
         return
     stack = build_stack(
@@ -85,6 +85,45 @@ def journey_stack(request: pytest.FixtureRequest, database_url: str) -> Iterator
         yield JourneyStack(stack.kit_url, stack.emulator_url, stack.acme_url, stack.secrets.api_key)
     finally:
         stack.stop()
+
+
+def fresh_start(remote: JourneyStack) -> None:
+    """Give a journey on a shared stack the state a fresh stack has.
+
+    The emulator is reset (which drops its webhook subscriptions, so the kit is subscribed again
+    the way an operator would, with ``onboarding-kit webhooks subscribe``), and Acme's demo
+    customers are unlinked at the kit.
+    """
+    from backend.clock import SystemClock
+    from backend.services import subscriptions
+    from backend.settings import load_settings
+    from backend.wise import WiseClient
+    from sample_app.acme import DEMO_CUSTOMERS
+    from sample_app.wise_emulator import DEMO_CLIENT
+
+    remote.wise.reset()
+    settings = load_settings(
+        {
+            "ONBOARDING_ENV": "development",
+            "ONBOARDING_PUBLIC_BASE_URL": remote.kit_url,
+            "ONBOARDING_WISE_API_URL": remote.emulator_url,
+            "ONBOARDING_WISE_AUTHORIZE_URL": f"{remote.emulator_url}/oauth/authorize/",
+            "ONBOARDING_WISE_CLIENT_ID": DEMO_CLIENT.client_id,
+            "ONBOARDING_WISE_CLIENT_SECRET": DEMO_CLIENT.client_secret,
+            "ONBOARDING_WISE_CLIENT_KEY": DEMO_CLIENT.client_key,
+        }
+    )
+    subscriptions.subscribe(
+        wise=WiseClient(settings, SystemClock()),
+        settings=settings,
+        url=f"{remote.kit_url}/webhooks/wise",
+    )
+    kit = remote.kit
+    for customer in DEMO_CUSTOMERS:
+        response = kit.http.delete(
+            f"{remote.kit_url}/api/v1/customers/{customer.external_id}/wise-link", timeout=15
+        )
+        assert response.status_code in (204, 404), response.text
 
 
 @pytest.fixture

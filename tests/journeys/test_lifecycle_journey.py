@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.journeys.conftest import JourneyStack
 from tests.journeys.pages import AcmeBank, WiseAuthorize
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.journey
 
@@ -27,7 +28,14 @@ def test_verification_then_revocation_then_reconnect(
     # Wise verifies the profile (sandbox simulation) and tells the kit by webhook.
     profile_id = kit.get_link("c-ada")["profile_id"]
     wise.set_verification(profile_id, "verified")
-    assert [a["status_code"] for a in wise.flush_webhooks()] == [200]
+    # A stack started for this test queues deliveries until flushed; a running demo delivers on
+    # its own. Either way the kit's answer is what counts.
+    assert all(a["status_code"] == 200 for a in wise.flush_webhooks())
+    wait_until(
+        lambda: kit.get_link("c-ada")["verification_status"],
+        lambda status: status == "verified",
+        what="the verification webhook to reach the kit",
+    )
     acme.open_account()
     expect(acme.verification).to_have_attribute("data-status", "verified")
     expect(acme.verification).to_contain_text("verified")
