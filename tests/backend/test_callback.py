@@ -356,8 +356,11 @@ def test_wise_timeout_during_the_exchange_fails_as_unavailable(
 ) -> None:
     launched = start(slow_wise_kit)
     params = consent(wise, stack, launched)
-    wise.add_fault("POST", "/oauth/token", status=None, delay_seconds=1.0)
-    response = slow_wise_kit.callback(params, launched.cookies)
+    fault = wise.add_fault("POST", "/oauth/token", status=None, hold=True)
+    try:
+        response = slow_wise_kit.callback(params, launched.cookies)  # ends at the read timeout
+    finally:
+        wise.release_fault(fault["id"])
     assert outcome(response.headers["Location"])["reason"] == "wise_unavailable"
     assert slow_wise_kit.get_link("c-123")["status"] == "not_linked"
 

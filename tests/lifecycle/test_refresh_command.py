@@ -24,6 +24,7 @@ from tests.lifecycle.helpers import (
     refreshes,
     stored_tokens,
 )
+from tests.support.waiting import wait_until
 
 INSTANCES = 4
 
@@ -44,13 +45,9 @@ def test_every_instance_at_once_refreshes_each_due_link_once(
     link_many(api, wise, stack, ["c-4"])  # linked later: not due yet
     clock.advance(ACCESS_TOKEN_SECONDS - MARGIN_SECONDS - 20_000 + 1)
     before = {c: stored_tokens(stack, database_url, c)[0] for c in ("c-1", "c-2", "c-3", "c-4")}
-    wise.add_fault(
-        "POST",
-        "/oauth/token",
-        status=None,
-        count=None,
-        delay_seconds=0.2,
-        grant_type="refresh_token",
+    # Each refresh is held at Wise until all three due links are being refreshed at once.
+    fault = wise.add_fault(
+        "POST", "/oauth/token", status=None, count=None, hold=True, grant_type="refresh_token"
     )
     apps = [
         create_app({**instance_config(stack, database_url), "CLOCK": clock})
@@ -71,8 +68,14 @@ def test_every_instance_at_once_refreshes_each_due_link_once(
             return tokens.refresh_due(broker=broker)
 
     with ThreadPoolExecutor(max_workers=INSTANCES) as pool:
-        reports = list(pool.map(run, range(INSTANCES)))
-    wise.clear_faults()
+        pending = [pool.submit(run, n) for n in range(INSTANCES)]
+        wait_until(
+            lambda: wise.fault(fault["id"])["waiting"],
+            lambda n: n >= 3,
+            what="a refresh of each due link to be in flight",
+        )
+        wise.clear_faults()  # releases the held refreshes
+        reports = [p.result() for p in pending]
     assert refreshes(wise) == 3
     assert sum(r["refreshed"] for r in reports) == 3
     assert sum(r["failed"] + r["reauthorization_required"] for r in reports) == 0

@@ -24,6 +24,7 @@ from tests.lifecycle.helpers import (
     wise_accepts,
 )
 from tests.support.factories import API_KEY
+from tests.support.waiting import wait_until
 
 CALLERS = 100
 
@@ -33,19 +34,31 @@ def hundred_callers(stack: Stack, clock: FrozenClock, database_url: str) -> None
     linked = link_customer(api, wise, stack)
     old_access, _ = stored_tokens(stack, database_url)
     clock.advance(ACCESS_TOKEN_SECONDS)  # the token is now expired
-    # Wise takes half a second to refresh, so every caller arrives while the refresh is running.
-    wise.add_fault(
-        "POST", "/oauth/token", status=None, delay_seconds=0.5, grant_type="refresh_token"
+    # Wise holds the refresh until every caller has sent its request, so all of them arrive
+    # while the refresh is running, however fast or slow the machine is.
+    fault = wise.add_fault(
+        "POST", "/oauth/token", status=None, hold=True, grant_type="refresh_token"
     )
     url = f"{stack.kit_url}/api/v1/customers/c-123/wise-link/access-token"
     barrier = threading.Barrier(CALLERS)
+    sent = threading.Semaphore(0)
 
     def call(_: int) -> requests.Response:
         barrier.wait()
+        sent.release()
         return requests.post(url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60)
 
     with ThreadPoolExecutor(max_workers=CALLERS) as pool:
-        answers = list(pool.map(call, range(CALLERS)))
+        pending = [pool.submit(call, n) for n in range(CALLERS)]
+        for _ in range(CALLERS):
+            assert sent.acquire(timeout=30)
+        wait_until(
+            lambda: wise.fault(fault["id"])["waiting"],
+            lambda n: n >= 1,
+            what="the refresh to be in flight at Wise",
+        )
+        wise.release_fault(fault["id"])
+        answers = [p.result() for p in pending]
     assert [r.status_code for r in answers] == [200] * CALLERS, {r.text for r in answers}
     tokens = {r.json()["access_token"] for r in answers}
     assert refreshes(wise) == 1
