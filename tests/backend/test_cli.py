@@ -1,0 +1,64 @@
+"""``onboarding-kit``: every sub-command is reachable, and the housekeeping ones work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from backend.cli import LAZY_COMMANDS, main
+from backend.clock import FrozenClock
+from tests.support.factories import session_body
+
+
+def test_every_sub_command_loads_and_has_help() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--help"])
+    assert listed.exit_code == 0
+    for name in LAZY_COMMANDS:
+        assert name in listed.output
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+
+
+def test_db_upgrade_then_status(tmp_path: Path) -> None:
+    env = {"ONBOARDING_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    runner = CliRunner()
+    before = runner.invoke(main, ["db", "status"], env=env)
+    assert before.exit_code == 1
+    assert "migrations_pending" in before.output
+    upgraded = runner.invoke(main, ["db", "upgrade"], env=env)
+    assert upgraded.exit_code == 0, upgraded.output
+    after = runner.invoke(main, ["db", "status"], env=env)
+    assert after.exit_code == 0
+    assert after.output.strip() == "ok"
+
+
+def test_sessions_sweep_expires_stale_sessions(
+    client: Any,
+    api_headers: dict[str, str],
+    config: dict[str, Any],
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    created = client.post(
+        "/api/v1/onboarding-sessions", json=session_body(ttl_seconds=60), headers=api_headers
+    ).json
+    # The command runs with the real clock: make the session's expiry lie in the past for it.
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(config["ONBOARDING_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE onboarding_session SET expires_at = '2000-01-01 00:00:00'"))
+    engine.dispose()
+    for name, value in config.items():
+        if name.startswith("ONBOARDING_"):
+            monkeypatch.setenv(name, str(value))
+    result = CliRunner().invoke(main, ["sessions", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "settled 1 session(s)" in result.output
+    read = client.get(f"/api/v1/onboarding-sessions/{created['id']}", headers=api_headers)
+    assert read.json["status"] == "expired"
+    assert "settled 0 session(s)" in CliRunner().invoke(main, ["sessions", "sweep"]).output
