@@ -6,9 +6,10 @@ Every transition is a single ``UPDATE ... WHERE <expected status>`` whose row co
 winner, so concurrent requests on any number of instances agree. No transaction is held open
 while Wise is called.
 
-Modules: ``create`` (new sessions, Idempotency-Key), ``launch`` (the single-use link and prefill
-preparation), ``callback`` (the OAuth return) and ``transitions`` (the compare-and-set core and
-expiry). Callers use only the names exported here.
+``transitions`` is the state machine itself: every statement that changes a session's state is a
+function there. ``create`` (new sessions, Idempotency-Key), ``launch`` (the single-use link and
+prefill preparation) and ``callback`` (the OAuth return) orchestrate around it. Callers use only
+the names exported here.
 """
 
 from backend.services.onboarding.callback import complete

@@ -8,7 +8,6 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -21,6 +20,7 @@ from backend.services.identity import GrantedProfile, check_identity
 from backend.services.onboarding.transitions import (
     Outcome,
     S,
+    claim_state,
     finish,
     outcome,
     settle_if_stale,
@@ -120,25 +120,7 @@ def _claim_state(
     state_hash = hash_secret(state)
     if plausible_secret(binding):
         assert binding is not None
-        # One statement claims the state and returns the row (UPDATE ... RETURNING, supported by
-        # SQLite 3.35+ and PostgreSQL), so the winner needs no second read.
-        claimed = (
-            db.exec(
-                update(S)
-                .where(
-                    col(S.state_hash) == state_hash,
-                    col(S.binding_hash) == hash_secret(binding),
-                    col(S.state_consumed_at).is_(None),
-                    col(S.status) == SessionStatus.LAUNCHED,
-                    col(S.state_expires_at) > now,
-                )
-                .values(state_consumed_at=now)
-                .returning(S)
-            )
-            .scalars()
-            .first()
-        )
-        db.commit()
+        claimed = claim_state(db, state_hash=state_hash, binding_hash=hash_secret(binding), now=now)
         if claimed is not None:
             return claimed
     row = db.exec(select(S).where(col(S.state_hash) == state_hash)).first()

@@ -26,7 +26,14 @@ from backend.errors import (
 from backend.models import OnboardingSession, SessionMode, SessionStatus
 from backend.security import hash_secret, new_secret, plausible_secret
 from backend.services import prefill
-from backend.services.onboarding.transitions import S, return_link, settle_if_stale, transition
+from backend.services.onboarding.transitions import (
+    S,
+    mark_launched,
+    release_prepare_lease,
+    return_link,
+    settle_if_stale,
+    take_prepare_lease,
+)
 from backend.settings import Settings
 from backend.wise import WiseClient, WiseError
 from backend.wise.retry import BudgetExhausted
@@ -85,17 +92,7 @@ def _launch_prefilled(
     """
     now = clock.now()
     lease_until = now + timedelta(seconds=settings.prefill.time_budget_seconds + 15)
-    leased = transition(
-        db,
-        (
-            col(S.id) == row.id,
-            col(S.status) == SessionStatus.CREATED,
-            col(S.expires_at) > now,
-            col(S.prepare_lease_until).is_(None) | (col(S.prepare_lease_until) <= now),
-        ),
-        prepare_lease_until=lease_until,
-    )
-    db.commit()
+    leased = take_prepare_lease(db, row_id=row.id, now=now, until=lease_until)
     db.refresh(row)
     if not leased:
         if row.status == SessionStatus.CREATED and row.expires_at > now:
@@ -104,7 +101,6 @@ def _launch_prefilled(
         raise LaunchLinkUnavailable(
             return_link=return_link(settings, row, status=SessionStatus.EXPIRED)
         )
-    mine = (col(S.id) == row.id, col(S.prepare_lease_until) == lease_until)
     # End the read transaction the refresh opened: Wise is called next, for up to the budget.
     db.commit()
     try:
@@ -113,8 +109,7 @@ def _launch_prefilled(
         )
     except BaseException as exc:
         db.rollback()
-        transition(db, mine, prepare_lease_until=None)
-        db.commit()
+        release_prepare_lease(db, row_id=row.id, until=lease_until)
         if isinstance(exc, WiseError):
             # Not transient (e.g. Wise refuses the client credentials): say so to operators.
             logger.error("prefill launch of session %s failed: %s", row.id, exc)
@@ -128,7 +123,7 @@ def _launch_prefilled(
         clock.now(),
         row.launch_token_hash,
         claim_code=prepared.claim_code,
-        lease=mine,
+        lease_until=lease_until,
         # Wise now holds the pre-filled data; the kit's copy is not needed any more.
         prefill_ciphertext=None,
         existing_account=prepared.existing_account,
@@ -144,28 +139,21 @@ def _redirect(
     token_hash: str,
     *,
     claim_code: str | None,
-    lease: tuple[Any, ...] = (),
-    **values: Any,
+    lease_until: datetime | None = None,
+    **prepared: Any,
 ) -> Launch:
     """Spend the launch token (created → launched) and build the authorize URL."""
     state, binding = new_secret(), new_secret()
-    won = transition(
+    won = mark_launched(
         db,
-        (
-            col(S.launch_token_hash) == token_hash,
-            col(S.status) == SessionStatus.CREATED,
-            col(S.expires_at) > now,
-            *lease,
-        ),
-        status=SessionStatus.LAUNCHED,
-        launched_at=now,
+        token_hash=token_hash,
+        now=now,
         state_hash=hash_secret(state),
         binding_hash=hash_secret(binding),
         state_expires_at=now + timedelta(seconds=settings.state_ttl_seconds),
-        prepare_lease_until=None,
-        **values,
+        lease_until=lease_until,
+        **prepared,
     )
-    db.commit()
     row = db.exec(
         select(S)
         .where(col(S.launch_token_hash) == token_hash)

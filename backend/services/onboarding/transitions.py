@@ -1,7 +1,10 @@
-"""The compare-and-set core of the session state machine, shared by its other modules.
+"""The session state machine: every statement that changes a session's state is a function here.
 
-Every transition is a single ``UPDATE ... WHERE <expected state>``; its row count decides the
-winner. Terminal transitions erase the session's personal data in the same statement.
+created → launched → linked | declined | failed, or expired; plus the preparation lease (prefill)
+and the one-time claim of the OAuth state. Each is a single ``UPDATE ... WHERE <expected state>``
+whose row count decides the winner. Terminal transitions erase the session's personal data in the
+same statement. The other modules of this package only orchestrate: validate, call Wise, choose
+the transition.
 """
 
 from __future__ import annotations
@@ -63,6 +66,100 @@ def sweep(*, db: Session, now: datetime) -> int:
     return changed
 
 
+def take_prepare_lease(db: Session, *, row_id: str, now: datetime, until: datetime) -> bool:
+    """Lease a created, unexpired session for prefill preparation; True if this call got it.
+
+    One request of a link talks to Wise at a time; a crashed holder's lease simply runs out.
+    """
+    won = _transition(
+        db,
+        (
+            col(S.id) == row_id,
+            col(S.status) == SessionStatus.CREATED,
+            col(S.expires_at) > now,
+            col(S.prepare_lease_until).is_(None) | (col(S.prepare_lease_until) <= now),
+        ),
+        prepare_lease_until=until,
+    )
+    db.commit()
+    return won
+
+
+def release_prepare_lease(db: Session, *, row_id: str, until: datetime) -> None:
+    """Give back a preparation lease, only if it is still the one this request took."""
+    _transition(
+        db,
+        (col(S.id) == row_id, col(S.prepare_lease_until) == until),
+        prepare_lease_until=None,
+    )
+    db.commit()
+
+
+def mark_launched(
+    db: Session,
+    *,
+    token_hash: str,
+    now: datetime,
+    state_hash: str,
+    binding_hash: str,
+    state_expires_at: datetime,
+    lease_until: datetime | None = None,
+    **prepared: Any,
+) -> bool:
+    """created → launched: spend the launch token and store the state and browser binding.
+
+    With ``lease_until`` it only happens while that preparation lease is still held, and the
+    lease is released in the same statement. ``prepared`` carries what preparation produced.
+    """
+    lease = () if lease_until is None else (col(S.prepare_lease_until) == lease_until,)
+    won = _transition(
+        db,
+        (
+            col(S.launch_token_hash) == token_hash,
+            col(S.status) == SessionStatus.CREATED,
+            col(S.expires_at) > now,
+            *lease,
+        ),
+        status=SessionStatus.LAUNCHED,
+        launched_at=now,
+        state_hash=state_hash,
+        binding_hash=binding_hash,
+        state_expires_at=state_expires_at,
+        prepare_lease_until=None,
+        **prepared,
+    )
+    db.commit()
+    return won
+
+
+def claim_state(
+    db: Session, *, state_hash: str, binding_hash: str, now: datetime
+) -> OnboardingSession | None:
+    """Consume the OAuth state once, for the browser that launched; the row, or None if lost.
+
+    One statement claims and returns the row (UPDATE ... RETURNING, supported by SQLite 3.35+
+    and PostgreSQL), so the winner needs no second read.
+    """
+    claimed = (
+        db.exec(
+            update(S)
+            .where(
+                col(S.state_hash) == state_hash,
+                col(S.binding_hash) == binding_hash,
+                col(S.state_consumed_at).is_(None),
+                col(S.status) == SessionStatus.LAUNCHED,
+                col(S.state_expires_at) > now,
+            )
+            .values(state_consumed_at=now)
+            .returning(S)
+        )
+        .scalars()
+        .first()
+    )
+    db.commit()
+    return claimed
+
+
 def finish(
     db: Session,
     settings: Settings,
@@ -84,7 +181,7 @@ def finish(
         "completed_at": now,
         **ERASED,
     }
-    won = transition(db, (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED), **values)
+    won = _transition(db, (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED), **values)
     db.commit()
     if won:
         # The row now holds exactly these values: record them as loaded instead of reading back.
@@ -98,7 +195,7 @@ def finish(
 
 def settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> OnboardingSession:
     """Expire or fail a session whose time ran out; a no-op for live or finished sessions."""
-    changed = transition(
+    changed = _transition(
         db,
         (col(S.id) == row.id, stale_condition(now)),
         status=SessionStatus.EXPIRED,
@@ -107,7 +204,7 @@ def settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> On
         **ERASED,
     )
     # A session whose state was claimed but never finished is not expired: it was interrupted.
-    interrupted = transition(
+    interrupted = _transition(
         db,
         (
             col(S.id) == row.id,
@@ -136,7 +233,7 @@ def stale_condition(now: datetime) -> ColumnElement[bool]:
     return created_expired | launched_expired
 
 
-def transition(db: Session, where: Any, **values: Any) -> bool:
+def _transition(db: Session, where: Any, **values: Any) -> bool:
     """Compare-and-set: apply ``values`` only where ``where`` still holds; True if a row changed."""
     conditions = where if isinstance(where, tuple) else (where,)
     result = db.exec(update(S).where(*conditions).values(**values))
