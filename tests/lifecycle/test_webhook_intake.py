@@ -186,14 +186,22 @@ def test_oversized_bodies_and_other_methods_are_refused(hooks: Hooks, database_u
         assert answer.json()["error"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize("outage", ["missing tables", "server unreachable"])
 def test_an_unavailable_database_is_a_503_so_wise_retries(
-    config: dict[str, Any], tmp_path: Path
+    config: dict[str, Any], tmp_path: Path, outage: str
 ) -> None:
+    from sample_app.serving import free_port
+
     signer = Signer()
+    database = (
+        f"sqlite:///{tmp_path}/missing-tables.db"
+        if outage == "missing tables"
+        else f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/kit"
+    )
     app = create_app(
         {
             **config,
-            "ONBOARDING_DATABASE_URL": f"sqlite:///{tmp_path}/missing-tables.db",
+            "ONBOARDING_DATABASE_URL": database,
             "ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": signer.public_pem,
         }
     )
