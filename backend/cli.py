@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 import click
+from dotenv import load_dotenv
 
 # Sub-commands are imported on first use: `onboarding-kit serve` should not pay for importing the
 # emulator, the demo or the shim generator, and each part stays importable on its own.
@@ -41,5 +42,14 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
-def main() -> None:
+@click.option(
+    "--env-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read settings from this env file (NAME=value lines); the environment wins.",
+)
+def main(env_file: str | None) -> None:
     """Wise onboarding kit: partner backend, Wise emulator, demo and webview shims."""
+    if env_file:
+        # Loaded into os.environ so every sub-command, and the workers `serve` starts, see it.
+        # No implicit `.env` lookup: a stray file must never change what a command does.
+        load_dotenv(env_file, override=False)

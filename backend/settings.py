@@ -17,6 +17,9 @@ Environment = Literal["development", "production", "test"]
 
 # Values people paste from examples. Production refuses them so a copied .env cannot go live.
 PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "replace", "example", "your-", "xxx")
+MAX_SESSION_TTL = 1800
+# The width of the stored return_url column.
+MAX_RETURN_URL_LENGTH = 2048
 PLACEHOLDER_EXACT = {"secret", "password", "dev", "test", "todo", "none", "null", "key"}
 
 DEFAULTS: dict[str, str] = {
@@ -98,7 +101,12 @@ class Settings:
 
 def load_settings(environ: Mapping[str, Any]) -> Settings:
     """Build settings from a mapping of ``ONBOARDING_*`` names; raise SettingsError when invalid."""
-    raw = {**DEFAULTS, **{k: str(v) for k, v in environ.items() if k.startswith("ONBOARDING_")}}
+    # An empty value means "not set", as in `.env.example` copied verbatim into an env file:
+    # it falls back to the default instead of overriding it with "".
+    given = {
+        k: str(v) for k, v in environ.items() if k.startswith("ONBOARDING_") and str(v).strip()
+    }
+    raw = {**DEFAULTS, **given}
     env = raw["ONBOARDING_ENV"].strip().lower()
     if env not in ("development", "production", "test"):
         raise SettingsError("ONBOARDING_ENV must be one of development, production, test")
@@ -139,8 +147,9 @@ def load_settings(environ: Mapping[str, Any]) -> Settings:
             "ONBOARDING_WISE_REDIRECT_URI",
             https=production,
         ),
-        session_ttl_seconds=_int(raw, "ONBOARDING_SESSION_TTL_SECONDS", 1, 86400),
-        session_max_ttl_seconds=_int(raw, "ONBOARDING_SESSION_MAX_TTL_SECONDS", 1, 86400),
+        # A launch link is a bearer secret: it lives 30 minutes at the most, whatever is set.
+        session_ttl_seconds=_int(raw, "ONBOARDING_SESSION_TTL_SECONDS", 1, MAX_SESSION_TTL),
+        session_max_ttl_seconds=_int(raw, "ONBOARDING_SESSION_MAX_TTL_SECONDS", 1, MAX_SESSION_TTL),
         state_ttl_seconds=_int(raw, "ONBOARDING_STATE_TTL_SECONDS", 60, 86400),
         wise_connect_timeout=_float(raw, "ONBOARDING_WISE_CONNECT_TIMEOUT", 0.1, 5.0),
         wise_read_timeout=_float(raw, "ONBOARDING_WISE_READ_TIMEOUT", 0.1, 15.0),
@@ -227,6 +236,11 @@ def _return_url(value: str, production: bool) -> str:
         )
     if parts.scheme in ("http", "https") and not parts.netloc:
         raise SettingsError(f"ONBOARDING_RETURN_URLS entry {value!r} has no host")
+    if len(value) > MAX_RETURN_URL_LENGTH:
+        raise SettingsError(
+            f"ONBOARDING_RETURN_URLS entry {value[:40]!r}... is longer than "
+            f"{MAX_RETURN_URL_LENGTH} characters"
+        )
     if production and parts.scheme == "http":
         raise SettingsError(f"ONBOARDING_RETURN_URLS entry {value!r} must use https in production")
     return value

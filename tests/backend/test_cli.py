@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +65,46 @@ def test_sessions_sweep_expires_stale_sessions(
     read = client.get(f"/api/v1/onboarding-sessions/{created['id']}", headers=api_headers)
     assert read.json["status"] == "expired"
     assert "settled 0 session(s)" in CliRunner().invoke(main, ["sessions", "sweep"]).output
+
+
+def _kit(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the console entry point in a fresh process (an env file changes os.environ)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+    return subprocess.run(
+        [sys.executable, "-c", "from backend.cli import main; main()", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_env_file_supplies_settings_and_the_environment_wins(tmp_path: Path) -> None:
+    from_file = tmp_path / "from-file.db"
+    from_env = tmp_path / "from-env.db"
+    env_file = tmp_path / "kit.env"
+    env_file.write_text(
+        "# comments and blank NAME= lines are fine, as in .env.example\n"
+        f'ONBOARDING_DATABASE_URL="sqlite:///{from_file}"\n'
+        "ONBOARDING_WISE_REDIRECT_URI=\n"
+    )
+    upgraded = _kit("--env-file", str(env_file), "db", "upgrade", env={})
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert from_file.exists()
+
+    overridden = _kit(
+        "--env-file",
+        str(env_file),
+        "db",
+        "upgrade",
+        env={"ONBOARDING_DATABASE_URL": f"sqlite:///{from_env}"},
+    )
+    assert overridden.returncode == 0, overridden.stderr
+    assert from_env.exists()
+
+
+def test_a_missing_env_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--env-file", str(tmp_path / "nope.env"), "db", "status"])
+    assert result.exit_code == 2
+    assert "nope.env" in result.output

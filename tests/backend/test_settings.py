@@ -94,8 +94,10 @@ def test_generated_secrets_can_be_handed_to_worker_processes() -> None:
         ({"ONBOARDING_RETURN_URLS": "javascript:alert(1)"}, "ONBOARDING_RETURN_URLS"),
         ({"ONBOARDING_RETURN_URLS": "https://a.test/r#frag"}, "ONBOARDING_RETURN_URLS"),
         ({"ONBOARDING_RETURN_URLS": "/relative/path"}, "ONBOARDING_RETURN_URLS"),
+        ({"ONBOARDING_RETURN_URLS": "https://a.test/" + "r" * 2048}, "ONBOARDING_RETURN_URLS"),
         ({"ONBOARDING_SESSION_TTL_SECONDS": "ten"}, "ONBOARDING_SESSION_TTL_SECONDS"),
         ({"ONBOARDING_SESSION_TTL_SECONDS": "4000"}, "ONBOARDING_SESSION_TTL_SECONDS"),
+        ({"ONBOARDING_SESSION_MAX_TTL_SECONDS": "1801"}, "ONBOARDING_SESSION_MAX_TTL_SECONDS"),
         ({"ONBOARDING_WISE_CONNECT_TIMEOUT": "30"}, "ONBOARDING_WISE_CONNECT_TIMEOUT"),
         ({"ONBOARDING_WISE_READ_TIMEOUT": "60"}, "ONBOARDING_WISE_READ_TIMEOUT"),
         ({"ONBOARDING_PUBLIC_BASE_URL": "localhost:5000"}, "ONBOARDING_PUBLIC_BASE_URL"),
@@ -118,6 +120,33 @@ def test_defaults_match_the_documented_table() -> None:
     assert settings.session_ttl_seconds == 600
     assert settings.session_max_ttl_seconds == 1800
     assert not settings.secure_cookies
+
+
+def test_empty_values_fall_back_to_the_defaults() -> None:
+    """An env file with `NAME=` lines (like .env.example) behaves as if the names were unset."""
+    settings = load_settings(
+        {
+            "ONBOARDING_ENV": "development",
+            "ONBOARDING_WISE_REDIRECT_URI": "",
+            "ONBOARDING_SESSION_TTL_SECONDS": " ",
+            "ONBOARDING_RETURN_URLS": "",
+        }
+    )
+    assert settings.wise_redirect_uri == "http://localhost:5000/oauth/wise/callback"
+    assert settings.session_ttl_seconds == 600
+
+
+def test_env_example_loads_as_an_environment() -> None:
+    """`.env.example` copied verbatim into an env file starts a development service."""
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    root = Path(__file__).resolve().parents[2]
+    values = {k: v or "" for k, v in dotenv_values(root / ".env.example").items()}
+    settings = load_settings(values)
+    assert settings.env == "development"
+    assert settings.wise_redirect_uri == f"{settings.public_base_url}/oauth/wise/callback"
 
 
 def test_env_example_documents_every_setting() -> None:

@@ -36,7 +36,7 @@ def test_values_are_read_and_normalised() -> None:
         ("ONBOARDING_PREFILL_TIME_BUDGET_SECONDS", "61"),
         ("ONBOARDING_PREFILL_TIME_BUDGET_SECONDS", "ten"),
         ("ONBOARDING_PREFILL_LANGUAGE", "EN-GB"),
-        ("ONBOARDING_PREFILL_LANGUAGE", ""),
+        ("ONBOARDING_PREFILL_LANGUAGE", "xx"),
         ("ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS", "-1"),
         ("ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS", "43200"),
         ("ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS", "59"),
@@ -52,7 +52,7 @@ def test_idempotency_keys_outlive_the_longest_session() -> None:
     with pytest.raises(SettingsError, match="ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS"):
         load_settings(
             {
-                "ONBOARDING_SESSION_MAX_TTL_SECONDS": "7200",
-                "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS": "3600",
+                "ONBOARDING_SESSION_MAX_TTL_SECONDS": "1800",
+                "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS": "900",
             }
         )
