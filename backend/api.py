@@ -51,6 +51,9 @@ def _refuse_control_characters(raw: bytes) -> None:
     """Name the first string (key or value) holding a control character; bad JSON passes on."""
     try:
         document = json.loads(raw)
+    except RecursionError:
+        # `[[[[...` small enough to pass the size limit still exhausts Python's stack.
+        raise InvalidRequest("the body nests too deeply", field="body") from None
     except ValueError:
         return  # the model's own parser reports malformed JSON with its usual message
     stack: list[tuple[str, Any]] = [("", document)]

@@ -127,7 +127,9 @@ class OnboardingSessionCreate(BaseModel):
 
     mode: Literal["link", "prefill"] = "link"
     customer: CustomerCreate
-    return_url: str = Field(min_length=1, max_length=2048)
+    # No length rules here: any string that is not on the allowlist, "" and over-long ones
+    # included, is the same documented ``invalid_return_url``.
+    return_url: str
     ttl_seconds: int | None = Field(default=None, ge=1)
 
 

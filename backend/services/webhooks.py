@@ -245,7 +245,8 @@ def _transfer_effect(data: object) -> Any:
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # Stored as it came and answered 200: an unreadable body is an unknown event, not a 500.
         return {}
     return parsed if isinstance(parsed, dict) else {}
 

@@ -98,7 +98,10 @@ def test_launch_link_works_once(client: FlaskClient, api_headers: dict[str, str]
     again = client.get(path_of(created["launch_url"]))
     assert again.status_code == 410
     assert "text/html" in again.headers["Content-Type"]
-    assert "no longer valid" in again.get_data(as_text=True)
+    html = again.get_data(as_text=True)
+    assert "no longer valid" in html
+    # The session is known, so the page offers the way back to the app.
+    assert f'href="{RETURN_URL}?session_id={created["id"]}&amp;status=expired"' in html
 
 
 def test_expired_link_is_410_with_a_way_back_to_the_app(

@@ -115,6 +115,7 @@ def test_custom_scheme_return_url_is_allowed_when_listed(
         f"{RETURN_URL}#fragment",
         "acmebank://wise/return/../evil",
         "",
+        RETURN_URL + "/" + "a" * 3000,
     ],
 )
 def test_return_url_must_match_the_allowlist_exactly(
@@ -122,8 +123,7 @@ def test_return_url_must_match_the_allowlist_exactly(
 ) -> None:
     response = create(client, api_headers, return_url=return_url)
     assert response.status_code == 400
-    expected = "invalid_request" if return_url == "" else "invalid_return_url"
-    assert response.json["error"] == expected
+    assert response.json["error"] == "invalid_return_url"
     assert response.json["field"] == "return_url"
 
 
@@ -180,6 +180,15 @@ def test_bad_fields_are_named(
         ("", "application/json", "body"),
         ('{"customer": {}}', "text/plain", "Content-Type"),
         ("customer=1", "application/x-www-form-urlencoded", "Content-Type"),
+        # Deep enough to exhaust Python's stack, small enough to pass the size limit.
+        ("[" * 30_000 + "]" * 30_000, "application/json", "body"),
+        (
+            '{"customer": {"prefill": ' + "[" * 30_000 + "]" * 30_000 + "}}",
+            "application/json",
+            "body",
+        ),
+        # Deep, but within the stack: the model's own parser refuses it.
+        ("[" * 500 + "]" * 500, "application/json", "body"),
     ],
 )
 def test_malformed_bodies_get_a_clear_400(
