@@ -15,7 +15,7 @@ import requests
 
 from sample_app.serving import free_port
 from tests.support.factories import RETURN_URL, session_body
-from tests.support.waiting import wait_until
+from tests.support.waiting import answers_ok, wait_until
 
 KIT = Path(sys.executable).with_name("onboarding-kit")
 
@@ -42,18 +42,13 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_until(lambda: _alive(base), bool, timeout=30, what="gunicorn to answer")
+            wait_until(
+                lambda: answers_ok(f"{base}/healthz"), bool, timeout=30, what="gunicorn to answer"
+            )
             yield base, log
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-def _alive(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def test_generated_api_key_works_on_every_worker(served: tuple[str, Path]) -> None:

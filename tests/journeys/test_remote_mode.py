@@ -14,22 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from sample_app.serving import free_port
-from tests.support.waiting import wait_until
+from tests.support.waiting import answers_ok, wait_until
 
 pytestmark = pytest.mark.journey
 
 ROOT = Path(__file__).resolve().parents[2]
 KIT = Path(sys.executable).with_name("onboarding-kit")
-
-
-def _up(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 @pytest.fixture
@@ -54,7 +46,7 @@ def running_demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
     }
     try:
         wait_until(
-            lambda: _up(urls["acme"] + "/") and _up(urls["kit"] + "/readyz"),
+            lambda: answers_ok(urls["acme"] + "/") and answers_ok(urls["kit"] + "/readyz"),
             bool,
             timeout=60,
             what="the demo to answer",

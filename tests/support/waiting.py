@@ -26,3 +26,15 @@ def wait_until(
         time.sleep(interval)
         value = probe()
     return value
+
+
+def answers_ok(url: str, *, timeout: float = 5.0) -> bool:
+    """Tell whether ``url`` answers 200 now; any connection problem or slow answer is a "no"."""
+    # Imported here so modules that only wait on in-process conditions do not need requests.
+    import requests
+
+    try:
+        return requests.get(url, timeout=timeout).status_code == 200
+    except requests.RequestException:
+        # Refused while the server binds, or slow while a worker boots on a busy machine.
+        return False
