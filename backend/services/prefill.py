@@ -53,7 +53,7 @@ from backend.models import (
 from backend.security import hash_secret
 from backend.services.app_token import app_token, forget_app_token
 from backend.settings import Settings
-from backend.wise import WiseApiError, WiseClient, WiseOAuthError, WiseProtocolError
+from backend.wise import WiseApiError, WiseClient, WiseOAuthError
 from backend.wise.client import api_error_codes
 from backend.wise.retry import Budget
 
@@ -288,11 +288,16 @@ def _create_profiles(
             ),
             what="Wise business profile",
         )
-        profile_id = int(business["id"])
     except WiseApiError as exc:
-        return [_error("business_profile", exc)]
+        return [_error("business_profile", exc), *_skipped(data)]
+    try:
+        profile_id = int(business["id"])
     except (KeyError, TypeError, ValueError):
-        raise WiseProtocolError("business profile answered without an id") from None
+        # Recorded, not raised: a retry would replay the same answer (same idempotence uuid), so
+        # raising would turn every later launch into a 503. The customer completes it at Wise.
+        logger.warning("prefill: Wise's business profile answer has no id")
+        problem = {"call": "business_profile", "status": None, "codes": ["answer_without_id"]}
+        return [problem, *_skipped(data)]
     errors: list[dict[str, Any]] = []
     people = (
         ("directors", [director_body(d) for d in data.directors]),
@@ -317,6 +322,16 @@ def _create_profiles(
         except WiseApiError as exc:
             errors.append(_error(kind, exc))
     return errors
+
+
+def _skipped(data: BusinessPrefill) -> list[dict[str, Any]]:
+    """Directors and owners that were not sent because the business profile is missing."""
+    people = (("directors", data.directors), ("ubos", data.ubos))
+    return [
+        {"call": kind, "status": None, "codes": ["skipped_without_business_profile"]}
+        for kind, items in people
+        if items
+    ]
 
 
 def _error(call: str, exc: WiseApiError) -> dict[str, Any]:

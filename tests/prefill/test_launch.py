@@ -240,6 +240,37 @@ def test_refused_directors_and_owners_are_each_recorded(
     assert len(user["profiles"]) == 1
 
 
+def test_a_refused_business_profile_records_the_people_it_could_not_send(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    wise.add_fault("POST", "/v3/profiles/business-profile", status=422, count=None)
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    assert claim_code_of(prefill_kit.launch(created))
+    errors = prefill_kit.session(created["id"])["prefill_errors"]
+    assert errors == [
+        {"call": "business_profile", "status": 422, "codes": []},
+        {"call": "directors", "status": None, "codes": ["skipped_without_business_profile"]},
+        {"call": "ubos", "status": None, "codes": ["skipped_without_business_profile"]},
+    ]
+
+
+def test_a_business_profile_answer_without_an_id_does_not_block_the_customer(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    # Replayed on every retry (same idempotence uuid), so it must not become a 503 loop.
+    wise.add_fault(
+        "POST", "/v3/profiles/business-profile", status=200, count=None, body={"type": "BUSINESS"}
+    )
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    launched = prefill_kit.launch(created)
+    assert claim_code_of(launched)
+    errors = prefill_kit.session(created["id"])["prefill_errors"]
+    assert errors[0] == {"call": "business_profile", "status": None, "codes": ["answer_without_id"]}
+    assert [e["call"] for e in errors[1:]] == ["directors", "ubos"]
+    paths = wise.counters()["paths"]
+    assert not [p for p in paths if p.endswith(("/directors", "/ubos"))]
+
+
 def test_a_refused_sign_up_falls_back_to_the_plain_authorize_page(
     prefill_kit: PrefillKit, wise: EmulatorControl
 ) -> None:
