@@ -1,0 +1,179 @@
+"""The claim flow's review form: the pre-filled data as labelled inputs, checked and saved back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Profile
+from .state import emulator
+from .ui_flow import past_date
+
+
+@dataclass
+class Field:
+    """One labelled input of the review form."""
+
+    name: str
+    label: str
+    value: str
+    type: str = "text"
+    required: bool = True
+
+
+@dataclass
+class Section:
+    """A fieldset of the review form; its legend names the group for assistive technology."""
+
+    legend: str
+    fields: list[Field]
+
+
+def _address_fields(prefix: str, address: dict[str, Any] | None) -> list[Field]:
+    address = address or {}
+    return [
+        Field(f"{prefix}-address_first_line", "Address", address.get("addressFirstLine") or ""),
+        Field(f"{prefix}-city", "City", address.get("city") or ""),
+        Field(f"{prefix}-post_code", "Postcode", address.get("postCode") or ""),
+        Field(f"{prefix}-country", "Country code", address.get("countryIso3Code") or ""),
+    ]
+
+
+def review_sections(profiles: list[Profile]) -> list[Section]:
+    """Build the review form from what the partner uploaded."""
+    if not profiles:
+        # The partner's profile calls failed or never happened: ask for the missing details.
+        return [
+            Section(
+                "Personal details",
+                [
+                    Field("new-first_name", "First name", ""),
+                    Field("new-last_name", "Last name", ""),
+                    Field("new-date_of_birth", "Date of birth", "", "date"),
+                ],
+            )
+        ]
+    sections: list[Section] = []
+    for profile in profiles:
+        prefix = f"p{profile.id}"
+        if profile.type == "PERSONAL":
+            fields = [
+                Field(f"{prefix}-first_name", "First name", profile.first_name or ""),
+                Field(f"{prefix}-last_name", "Last name", profile.last_name or ""),
+                Field(
+                    f"{prefix}-date_of_birth", "Date of birth", profile.date_of_birth or "", "date"
+                ),
+            ]
+            sections.append(
+                Section("Personal details", fields + _address_fields(prefix, profile.address))
+            )
+            continue
+        fields = [
+            Field(f"{prefix}-business_name", "Business name", profile.business_name or ""),
+            Field(
+                f"{prefix}-registration_number",
+                "Registration number",
+                profile.registration_number or "",
+            ),
+            Field(
+                f"{prefix}-company_type", "Company type", profile.company_type or "", required=False
+            ),
+        ]
+        sections.append(
+            Section("Business details", fields + _address_fields(prefix, profile.address))
+        )
+        for number, director in enumerate(profile.directors, start=1):
+            sections.append(
+                Section(
+                    f"Director {number}",
+                    [
+                        Field(f"d{director.id}-first_name", "First name", director.first_name),
+                        Field(f"d{director.id}-last_name", "Last name", director.last_name),
+                        Field(
+                            f"d{director.id}-date_of_birth",
+                            "Date of birth",
+                            director.date_of_birth or "",
+                            "date",
+                        ),
+                    ],
+                )
+            )
+        for number, ubo in enumerate(profile.ubos, start=1):
+            sections.append(
+                Section(
+                    f"Owner {number}",
+                    [
+                        Field(f"u{ubo.id}-name", "Full name", ubo.name),
+                        Field(
+                            f"u{ubo.id}-date_of_birth",
+                            "Date of birth",
+                            ubo.date_of_birth or "",
+                            "date",
+                        ),
+                        Field(
+                            f"u{ubo.id}-ownership_percentage",
+                            "Ownership (%)",
+                            ""
+                            if ubo.ownership_percentage is None
+                            else str(ubo.ownership_percentage),
+                            "number",
+                        ),
+                    ],
+                )
+            )
+    return sections
+
+
+def check_form(sections: list[Section], form: dict[str, str]) -> str | None:
+    """Return the first problem with the submitted review form, or None."""
+    for section in sections:
+        for field in section.fields:
+            value = form.get(field.name, "").strip()
+            field.value = value
+            if field.required and not value:
+                return f"{section.legend}: enter the {field.label.lower()}."
+            if field.type == "date" and value and past_date(value) is None:
+                return f"{section.legend}: enter a valid {field.label.lower()}."
+            if field.type == "number" and value and not (value.isdigit() and int(value) <= 100):
+                return f"{section.legend}: enter a percentage between 0 and 100."
+    return None
+
+
+def apply_review(user_id: int, profiles: list[Profile], form: dict[str, str]) -> None:
+    """Save the reviewed values on profiles, directors and owners (the caller holds the lock)."""
+    store = emulator().store
+    value = {key: item.strip() for key, item in form.items()}
+    if not profiles:
+        store.add_personal_profile(
+            store.users[user_id],
+            first_name=value["new-first_name"],
+            last_name=value["new-last_name"],
+            date_of_birth=value["new-date_of_birth"],
+        )
+        return
+    for profile in profiles:
+        prefix = f"p{profile.id}"
+        if profile.type == "PERSONAL":
+            profile.first_name = value[f"{prefix}-first_name"]
+            profile.last_name = value[f"{prefix}-last_name"]
+            profile.date_of_birth = value[f"{prefix}-date_of_birth"]
+        else:
+            profile.business_name = value[f"{prefix}-business_name"]
+            profile.registration_number = value[f"{prefix}-registration_number"]
+            profile.company_type = value.get(f"{prefix}-company_type") or None
+            for director in profile.directors:
+                director.first_name = value[f"d{director.id}-first_name"]
+                director.last_name = value[f"d{director.id}-last_name"]
+                director.date_of_birth = value[f"d{director.id}-date_of_birth"]
+            for ubo in profile.ubos:
+                ubo.name = value[f"u{ubo.id}-name"]
+                ubo.date_of_birth = value[f"u{ubo.id}-date_of_birth"]
+                ubo.ownership_percentage = int(value[f"u{ubo.id}-ownership_percentage"])
+        profile.address = {
+            **(profile.address or {"stateCode": None}),
+            "addressFirstLine": value[f"{prefix}-address_first_line"],
+            "city": value[f"{prefix}-city"],
+            "postCode": value[f"{prefix}-post_code"],
+            "countryIso3Code": value[f"{prefix}-country"].lower(),
+        }
+        profile.updated_at = store.now()
