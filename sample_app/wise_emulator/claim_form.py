@@ -36,6 +36,46 @@ def _address_fields(prefix: str, address: dict[str, Any] | None) -> list[Field]:
         Field(f"{prefix}-city", "City", address.get("city") or ""),
         Field(f"{prefix}-post_code", "Postcode", address.get("postCode") or ""),
         Field(f"{prefix}-country", "Country code", address.get("countryIso3Code") or ""),
+        Field(f"{prefix}-state_code", "State code", address.get("stateCode") or "", required=False),
+    ]
+
+
+def _occupation(item: object) -> dict[str, Any]:
+    """Return one stored occupation as Wise's ``{code, format}`` (the API stores what it got)."""
+    if isinstance(item, dict):
+        return item
+    return {"code": "" if item is None else str(item), "format": "FREE_FORM"}
+
+
+def _occupation_fields(prefix: str, occupations: list[dict[str, Any]]) -> list[Field]:
+    """One input per occupation the partner sent, or one empty input when it sent none."""
+    codes = [str(_occupation(item).get("code") or "") for item in occupations] or [""]
+    return [
+        Field(
+            f"{prefix}-occupation-{index}",
+            "Occupation" if len(codes) == 1 else f"Occupation {index + 1}",
+            code,
+            required=False,
+        )
+        for index, code in enumerate(codes)
+    ]
+
+
+def _personal_fields(prefix: str, profile: Profile) -> list[Field]:
+    """Every personal detail a partner can pre-fill (the Onboarding API's personal-profile body)."""
+    return [
+        Field(f"{prefix}-first_name", "First name", profile.first_name or ""),
+        Field(f"{prefix}-last_name", "Last name", profile.last_name or ""),
+        Field(
+            f"{prefix}-preferred_name",
+            "Preferred name",
+            profile.preferred_name or "",
+            required=False,
+        ),
+        Field(f"{prefix}-date_of_birth", "Date of birth", profile.date_of_birth or "", "date"),
+        Field(f"{prefix}-phone_number", "Phone number", profile.phone_number or "", "tel"),
+        Field(f"{prefix}-nationality", "Nationality", profile.nationality or "", required=False),
+        *_occupation_fields(prefix, profile.occupations),
     ]
 
 
@@ -57,13 +97,7 @@ def review_sections(profiles: list[Profile]) -> list[Section]:
     for profile in profiles:
         prefix = f"p{profile.id}"
         if profile.type == "PERSONAL":
-            fields = [
-                Field(f"{prefix}-first_name", "First name", profile.first_name or ""),
-                Field(f"{prefix}-last_name", "Last name", profile.last_name or ""),
-                Field(
-                    f"{prefix}-date_of_birth", "Date of birth", profile.date_of_birth or "", "date"
-                ),
-            ]
+            fields = _personal_fields(prefix, profile)
             sections.append(
                 Section("Personal details", fields + _address_fields(prefix, profile.address))
             )
@@ -154,9 +188,7 @@ def apply_review(user_id: int, profiles: list[Profile], form: dict[str, str]) ->
     for profile in profiles:
         prefix = f"p{profile.id}"
         if profile.type == "PERSONAL":
-            profile.first_name = value[f"{prefix}-first_name"]
-            profile.last_name = value[f"{prefix}-last_name"]
-            profile.date_of_birth = value[f"{prefix}-date_of_birth"]
+            _save_personal(profile, prefix, value)
         else:
             profile.business_name = value[f"{prefix}-business_name"]
             profile.registration_number = value[f"{prefix}-registration_number"]
@@ -170,10 +202,28 @@ def apply_review(user_id: int, profiles: list[Profile], form: dict[str, str]) ->
                 ubo.date_of_birth = value[f"u{ubo.id}-date_of_birth"]
                 ubo.ownership_percentage = int(value[f"u{ubo.id}-ownership_percentage"])
         profile.address = {
-            **(profile.address or {"stateCode": None}),
+            **(profile.address or {}),
             "addressFirstLine": value[f"{prefix}-address_first_line"],
             "city": value[f"{prefix}-city"],
             "postCode": value[f"{prefix}-post_code"],
             "countryIso3Code": value[f"{prefix}-country"].lower(),
+            "stateCode": value.get(f"{prefix}-state_code") or None,
         }
         profile.updated_at = store.now()
+
+
+def _save_personal(profile: Profile, prefix: str, value: dict[str, str]) -> None:
+    """Save the reviewed personal details; an optional field left empty is cleared."""
+    profile.first_name = value[f"{prefix}-first_name"]
+    profile.last_name = value[f"{prefix}-last_name"]
+    profile.preferred_name = value.get(f"{prefix}-preferred_name") or None
+    profile.date_of_birth = value[f"{prefix}-date_of_birth"]
+    profile.phone_number = value[f"{prefix}-phone_number"]
+    profile.nationality = value.get(f"{prefix}-nationality") or None
+    occupations: list[dict[str, Any]] = []
+    # Edit each occupation in place so its other keys (Wise's "format") are kept.
+    for index, item in enumerate(profile.occupations or [{"format": "FREE_FORM"}]):
+        code = value.get(f"{prefix}-occupation-{index}")
+        if code:
+            occupations.append({**_occupation(item), "code": code})
+    profile.occupations = occupations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlencode
 
 from flask.testing import FlaskClient
@@ -40,6 +42,52 @@ def start_claim(client: FlaskClient, code: str, state: str = "claim-state") -> o
         }
     )
     return client.get(f"/oauth/authorize/?{query}")
+
+
+class LabelledInputs(HTMLParser):
+    """Collects each input's name and value under the text of the label that names it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.label_for: dict[str, str] = {}
+        self.inputs: dict[str, tuple[str, str]] = {}
+        self._label: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Remember which input a label is for, and each input's name and value."""
+        found = {key: value or "" for key, value in attrs}
+        if tag == "label":
+            self._label = found["for"]
+        elif tag == "input" and "id" in found:
+            self.inputs[found["id"]] = (found["name"], found.get("value", ""))
+
+    def handle_data(self, data: str) -> None:
+        """Record the text of the open label."""
+        if self._label is not None and data.strip():
+            self.label_for[data.strip()] = self._label
+            self._label = None
+
+    def by_label(self) -> dict[str, tuple[str, str]]:
+        """Return ``{label text: (input name, input value)}``."""
+        return {text: self.inputs[input_id] for text, input_id in self.label_for.items()}
+
+
+def labelled_inputs(html: str) -> dict[str, tuple[str, str]]:
+    """Return the page's labelled inputs (labels must be unique, as on a one-profile review)."""
+    parser = LabelledInputs()
+    parser.feed(html)
+    return parser.by_label()
+
+
+def reach_review(client: FlaskClient, access_token: str) -> str:
+    """Claim the account, set its password, pass 2FA and return the review page."""
+    start_claim(client, claim_code(client, access_token))
+    client.post(
+        "/oauth/authorize/claim/password",
+        data={"password": "longenough1", "confirm": "longenough1"},
+    )
+    client.post("/oauth/authorize/2fa", data={"code": "111111"})
+    return client.get("/oauth/authorize/claim/review").get_data(as_text=True)
 
 
 def test_claim_sets_password_reviews_edits_and_links(client: FlaskClient) -> None:
@@ -86,6 +134,7 @@ def test_claim_sets_password_reviews_edits_and_links(client: FlaskClient) -> Non
         f"p{profile_id}-first_name": "Mary",
         f"p{profile_id}-last_name": "Somerville",
         f"p{profile_id}-date_of_birth": "1980-12-27",
+        f"p{profile_id}-phone_number": "+447700900123",
         f"p{profile_id}-address_first_line": "2 Burntisland Road",
         f"p{profile_id}-city": "Edinburgh",
         f"p{profile_id}-post_code": "EH1 1AA",
@@ -114,6 +163,95 @@ def test_claim_sets_password_reviews_edits_and_links(client: FlaskClient) -> Non
     user = client.get("/__emulator/users/mary@example.com").json
     assert user["claimed"] is True  # type: ignore[index]
     assert len(user["profiles"]) == 1  # type: ignore[index]
+
+
+FULL_PERSONAL_BODY: dict[str, Any] = {
+    **PERSONAL_BODY,
+    "preferredName": 'Molly "<b>" & co',
+    "occupations": [{"code": "Mathematician", "format": "FREE_FORM"}],
+    "address": {**PERSONAL_BODY["address"], "stateCode": "SCT"},
+}
+
+
+def test_claim_review_shows_every_prefilled_personal_detail_escaped(client: FlaskClient) -> None:
+    tokens = register_user(client, "mary@example.com")
+    created = client.post(
+        "/v2/profiles/personal-profile",
+        json=FULL_PERSONAL_BODY,
+        headers=bearer(tokens["access_token"]),
+    )
+    assert created.status_code == 200
+    review = reach_review(client, tokens["access_token"])
+    shown = {label: value for label, (_, value) in labelled_inputs(review).items()}
+    assert shown == {
+        "First name": "Mary",
+        "Last name": "Somerville",
+        "Preferred name": 'Molly "<b>" & co',
+        "Date of birth": "1980-12-26",
+        "Phone number": "+447700900123",
+        "Nationality": "gbr",
+        "Occupation": "Mathematician",
+        "Address": "1 Burntisland Road",
+        "City": "Edinburgh",
+        "Postcode": "EH1 1AA",
+        "Country code": "gbr",
+        "State code": "SCT",
+    }
+    assert "<b>" not in review
+    assert 'value="Molly &#34;&lt;b&gt;&#34; &amp; co"' in review
+    assert 'type="tel"' in review
+
+
+def test_claim_review_saves_edits_to_every_personal_detail(client: FlaskClient) -> None:
+    tokens = register_user(client, "mary@example.com")
+    client.post(
+        "/v2/profiles/personal-profile",
+        json=FULL_PERSONAL_BODY,
+        headers=bearer(tokens["access_token"]),
+    )
+    fields = labelled_inputs(reach_review(client, tokens["access_token"]))
+    form = {name: value for name, value in fields.values()}
+    edits = {
+        "Preferred name": "Polly",
+        "Phone number": "+447700900999",
+        "Nationality": "irl",
+        "Occupation": "Astronomer",
+        "State code": "",
+    }
+    for label, value in edits.items():
+        form[fields[label][0]] = value
+    blank_phone = client.post(
+        "/oauth/authorize/claim/review", data={**form, fields["Phone number"][0]: " "}
+    )
+    assert blank_phone.status_code == 400
+    assert "Personal details: enter the phone number." in blank_phone.get_data(as_text=True)
+    reviewed = client.post("/oauth/authorize/claim/review", data=form)
+    assert reviewed.headers["Location"].endswith("/oauth/authorize/consent")
+    [profile] = client.get("/__emulator/users/mary@example.com").json["profiles"]  # type: ignore[index]
+    assert profile["preferredName"] == "Polly"
+    assert profile["phoneNumber"] == "+447700900999"
+    assert profile["contactDetails"]["phoneNumber"] == "+447700900999"
+    assert profile["nationality"] == "irl"
+    assert profile["occupations"] == [{"code": "Astronomer", "format": "FREE_FORM"}]
+    assert profile["firstName"] == "Mary"
+    # An optional detail left empty is cleared, not kept.
+    assert profile["address"]["stateCode"] is None
+
+
+def test_claim_review_without_occupations_offers_one_to_fill_in(client: FlaskClient) -> None:
+    tokens = register_user(client, "mary@example.com")
+    client.post(
+        "/v2/profiles/personal-profile", json=PERSONAL_BODY, headers=bearer(tokens["access_token"])
+    )
+    fields = labelled_inputs(reach_review(client, tokens["access_token"]))
+    assert (fields["Occupation"][1], fields["Preferred name"][1]) == ("", "")
+    form = {name: value for name, value in fields.values()}
+    form[fields["Occupation"][0]] = "Engineer"
+    reviewed = client.post("/oauth/authorize/claim/review", data=form)
+    assert reviewed.status_code == 302
+    [profile] = client.get("/__emulator/users/mary@example.com").json["profiles"]  # type: ignore[index]
+    assert profile["occupations"] == [{"code": "Engineer", "format": "FREE_FORM"}]
+    assert profile["preferredName"] is None
 
 
 def test_claim_review_shows_business_directors_and_owners(client: FlaskClient) -> None:
