@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Profile
+from .models import Director, Profile, Ubo
 from .state import emulator
 from .ui_flow import past_date
 
@@ -79,6 +79,46 @@ def _personal_fields(prefix: str, profile: Profile) -> list[Field]:
     ]
 
 
+def _director_fields(director: Director) -> list[Field]:
+    """Everything the directors call stores about one director."""
+    prefix = f"d{director.id}"
+    return [
+        Field(f"{prefix}-first_name", "First name", director.first_name),
+        Field(f"{prefix}-last_name", "Last name", director.last_name),
+        Field(f"{prefix}-date_of_birth", "Date of birth", director.date_of_birth or "", "date"),
+        Field(
+            f"{prefix}-country_of_residence",
+            "Country of residence",
+            director.country_of_residence_iso3_code or "",
+            required=False,
+        ),
+    ]
+
+
+def _owner_fields(ubo: Ubo) -> list[Field]:
+    """Everything the UBO call stores about one owner."""
+    prefix = f"u{ubo.id}"
+    share = "" if ubo.ownership_percentage is None else str(ubo.ownership_percentage)
+    return [
+        Field(f"{prefix}-name", "Full name", ubo.name),
+        Field(f"{prefix}-date_of_birth", "Date of birth", ubo.date_of_birth or "", "date"),
+        Field(
+            f"{prefix}-country_of_residence",
+            "Country of residence",
+            ubo.country_of_residence_iso3_code or "",
+            required=False,
+        ),
+        Field(
+            f"{prefix}-address_first_line",
+            "Address",
+            ubo.address_first_line or "",
+            required=False,
+        ),
+        Field(f"{prefix}-post_code", "Postcode", ubo.post_code or "", required=False),
+        Field(f"{prefix}-ownership_percentage", "Ownership (%)", share, "number"),
+    ]
+
+
 def review_sections(profiles: list[Profile]) -> list[Section]:
     """Build the review form from what the partner uploaded."""
     if not profiles:
@@ -117,44 +157,9 @@ def review_sections(profiles: list[Profile]) -> list[Section]:
             Section("Business details", fields + _address_fields(prefix, profile.address))
         )
         for number, director in enumerate(profile.directors, start=1):
-            sections.append(
-                Section(
-                    f"Director {number}",
-                    [
-                        Field(f"d{director.id}-first_name", "First name", director.first_name),
-                        Field(f"d{director.id}-last_name", "Last name", director.last_name),
-                        Field(
-                            f"d{director.id}-date_of_birth",
-                            "Date of birth",
-                            director.date_of_birth or "",
-                            "date",
-                        ),
-                    ],
-                )
-            )
+            sections.append(Section(f"Director {number}", _director_fields(director)))
         for number, ubo in enumerate(profile.ubos, start=1):
-            sections.append(
-                Section(
-                    f"Owner {number}",
-                    [
-                        Field(f"u{ubo.id}-name", "Full name", ubo.name),
-                        Field(
-                            f"u{ubo.id}-date_of_birth",
-                            "Date of birth",
-                            ubo.date_of_birth or "",
-                            "date",
-                        ),
-                        Field(
-                            f"u{ubo.id}-ownership_percentage",
-                            "Ownership (%)",
-                            ""
-                            if ubo.ownership_percentage is None
-                            else str(ubo.ownership_percentage),
-                            "number",
-                        ),
-                    ],
-                )
-            )
+            sections.append(Section(f"Owner {number}", _owner_fields(ubo)))
     return sections
 
 
@@ -194,13 +199,9 @@ def apply_review(user_id: int, profiles: list[Profile], form: dict[str, str]) ->
             profile.registration_number = value[f"{prefix}-registration_number"]
             profile.company_type = value.get(f"{prefix}-company_type") or None
             for director in profile.directors:
-                director.first_name = value[f"d{director.id}-first_name"]
-                director.last_name = value[f"d{director.id}-last_name"]
-                director.date_of_birth = value[f"d{director.id}-date_of_birth"]
+                _save_director(director, value)
             for ubo in profile.ubos:
-                ubo.name = value[f"u{ubo.id}-name"]
-                ubo.date_of_birth = value[f"u{ubo.id}-date_of_birth"]
-                ubo.ownership_percentage = int(value[f"u{ubo.id}-ownership_percentage"])
+                _save_owner(ubo, value)
         profile.address = {
             **(profile.address or {}),
             "addressFirstLine": value[f"{prefix}-address_first_line"],
@@ -227,3 +228,25 @@ def _save_personal(profile: Profile, prefix: str, value: dict[str, str]) -> None
         if code:
             occupations.append({**_occupation(item), "code": code})
     profile.occupations = occupations
+
+
+def _save_director(director: Director, value: dict[str, str]) -> None:
+    """Save one reviewed director."""
+    prefix = f"d{director.id}"
+    director.first_name = value[f"{prefix}-first_name"]
+    director.last_name = value[f"{prefix}-last_name"]
+    director.date_of_birth = value[f"{prefix}-date_of_birth"]
+    country = value.get(f"{prefix}-country_of_residence")
+    director.country_of_residence_iso3_code = country.lower() if country else None
+
+
+def _save_owner(ubo: Ubo, value: dict[str, str]) -> None:
+    """Save one reviewed owner."""
+    prefix = f"u{ubo.id}"
+    ubo.name = value[f"{prefix}-name"]
+    ubo.date_of_birth = value[f"{prefix}-date_of_birth"]
+    country = value.get(f"{prefix}-country_of_residence")
+    ubo.country_of_residence_iso3_code = country.lower() if country else None
+    ubo.address_first_line = value.get(f"{prefix}-address_first_line") or None
+    ubo.post_code = value.get(f"{prefix}-post_code") or None
+    ubo.ownership_percentage = int(value[f"{prefix}-ownership_percentage"])

@@ -44,39 +44,55 @@ def start_claim(client: FlaskClient, code: str, state: str = "claim-state") -> o
     return client.get(f"/oauth/authorize/?{query}")
 
 
-class LabelledInputs(HTMLParser):
-    """Collects each input's name and value under the text of the label that names it."""
+class ReviewForm(HTMLParser):
+    """Reads the review form: per fieldset legend, each label's input name and value."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.label_for: dict[str, str] = {}
-        self.inputs: dict[str, tuple[str, str]] = {}
-        self._label: str | None = None
+        self.labels: dict[str, dict[str, str]] = {}  # legend -> label text -> input id
+        self.inputs: dict[str, tuple[str, str]] = {}  # input id -> (name, value)
+        self._open: tuple[str, str] | None = None  # ("legend", "") or ("label", input id)
+        self._legend = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Remember which input a label is for, and each input's name and value."""
+        """Note an opening legend or label, and each input's name and value."""
         found = {key: value or "" for key, value in attrs}
-        if tag == "label":
-            self._label = found["for"]
+        if tag == "legend":
+            self._open = ("legend", "")
+        elif tag == "label":
+            self._open = ("label", found["for"])
         elif tag == "input" and "id" in found:
             self.inputs[found["id"]] = (found["name"], found.get("value", ""))
 
     def handle_data(self, data: str) -> None:
-        """Record the text of the open label."""
-        if self._label is not None and data.strip():
-            self.label_for[data.strip()] = self._label
-            self._label = None
+        """Record the text of the open legend or label."""
+        text = data.strip()
+        if self._open is None or not text:
+            return
+        kind, input_id = self._open
+        self._open = None
+        if kind == "legend":
+            self._legend = text
+            self.labels[text] = {}
+            return
+        group = self.labels[self._legend]
+        assert text not in group, f"label {text!r} twice in {self._legend!r}"
+        group[text] = input_id
 
-    def by_label(self) -> dict[str, tuple[str, str]]:
-        """Return ``{label text: (input name, input value)}``."""
-        return {text: self.inputs[input_id] for text, input_id in self.label_for.items()}
 
-
-def labelled_inputs(html: str) -> dict[str, tuple[str, str]]:
-    """Return the page's labelled inputs (labels must be unique, as on a one-profile review)."""
-    parser = LabelledInputs()
+def review_form(html: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """Return ``{legend: {label: (input name, value)}}`` for a review page."""
+    parser = ReviewForm()
     parser.feed(html)
-    return parser.by_label()
+    return {
+        legend: {label: parser.inputs[input_id] for label, input_id in labels.items()}
+        for legend, labels in parser.labels.items()
+    }
+
+
+def personal_inputs(html: str) -> dict[str, tuple[str, str]]:
+    """Return the labelled inputs of the "Personal details" group."""
+    return review_form(html)["Personal details"]
 
 
 def reach_review(client: FlaskClient, access_token: str) -> str:
@@ -182,7 +198,7 @@ def test_claim_review_shows_every_prefilled_personal_detail_escaped(client: Flas
     )
     assert created.status_code == 200
     review = reach_review(client, tokens["access_token"])
-    shown = {label: value for label, (_, value) in labelled_inputs(review).items()}
+    shown = {label: value for label, (_, value) in personal_inputs(review).items()}
     assert shown == {
         "First name": "Mary",
         "Last name": "Somerville",
@@ -209,7 +225,7 @@ def test_claim_review_saves_edits_to_every_personal_detail(client: FlaskClient) 
         json=FULL_PERSONAL_BODY,
         headers=bearer(tokens["access_token"]),
     )
-    fields = labelled_inputs(reach_review(client, tokens["access_token"]))
+    fields = personal_inputs(reach_review(client, tokens["access_token"]))
     form = {name: value for name, value in fields.values()}
     edits = {
         "Preferred name": "Polly",
@@ -243,7 +259,7 @@ def test_claim_review_without_occupations_offers_one_to_fill_in(client: FlaskCli
     client.post(
         "/v2/profiles/personal-profile", json=PERSONAL_BODY, headers=bearer(tokens["access_token"])
     )
-    fields = labelled_inputs(reach_review(client, tokens["access_token"]))
+    fields = personal_inputs(reach_review(client, tokens["access_token"]))
     assert (fields["Occupation"][1], fields["Preferred name"][1]) == ("", "")
     form = {name: value for name, value in fields.values()}
     form[fields["Occupation"][0]] = "Engineer"
@@ -290,6 +306,71 @@ def test_claim_review_shows_business_directors_and_owners(client: FlaskClient) -
         assert f'value="{shown}"' in review
     for legend in ("Business details", "Director 1", "Owner 1"):
         assert f"<legend>{legend}</legend>" in review
+
+
+def test_claim_review_shows_and_saves_every_director_and_owner_detail(
+    client: FlaskClient,
+) -> None:
+    tokens = register_user(client, "people@example.com")
+    headers = bearer(tokens["access_token"])
+    business = client.post(
+        "/v3/profiles/business-profile",
+        json={
+            "businessName": "Difference Engines Ltd",
+            "registrationNumber": "SC123456",
+            "address": {
+                "addressFirstLine": "1 Dorset St",
+                "city": "London",
+                "countryIso3Code": "gbr",
+                "postCode": "W1U 4EG",
+            },
+        },
+        headers=headers,
+    ).json
+    director = {
+        "firstName": "Charles",
+        "lastName": "Babbage",
+        "dateOfBirth": "1971-12-26",
+        "countryOfResidenceIso3Code": "gbr",
+    }
+    owner = {
+        "name": "Georgiana Whitmore",
+        "dateOfBirth": "1980-01-02",
+        "countryOfResidenceIso3Code": "fra",
+        "addressFirstLine": "3 Rue de Rivoli",
+        "postCode": "75001",
+        "ownershipPercentage": 60,
+    }
+    for kind, person in (("directors", director), ("ubos", owner)):
+        path = f"/v1/profiles/{business['id']}/{kind}"  # type: ignore[index]
+        assert client.post(path, json=[person], headers=headers).status_code == 200
+    groups = review_form(reach_review(client, tokens["access_token"]))
+    shown = {legend: {k: v for k, (_, v) in fields.items()} for legend, fields in groups.items()}
+    assert shown["Director 1"] == {
+        "First name": "Charles",
+        "Last name": "Babbage",
+        "Date of birth": "1971-12-26",
+        "Country of residence": "gbr",
+    }
+    assert shown["Owner 1"] == {
+        "Full name": "Georgiana Whitmore",
+        "Date of birth": "1980-01-02",
+        "Country of residence": "fra",
+        "Address": "3 Rue de Rivoli",
+        "Postcode": "75001",
+        "Ownership (%)": "60",
+    }
+    form = {name: value for fields in groups.values() for name, value in fields.values()}
+    form[groups["Director 1"]["Country of residence"][0]] = "IRL"
+    form[groups["Owner 1"]["Country of residence"][0]] = ""
+    form[groups["Owner 1"]["Address"][0]] = "4 Rue de Rivoli"
+    reviewed = client.post("/oauth/authorize/claim/review", data=form)
+    assert reviewed.headers["Location"].endswith("/oauth/authorize/consent")
+    [profile] = client.get("/__emulator/users/people@example.com").json["profiles"]  # type: ignore[index]
+    assert profile["directors"][0]["countryOfResidenceIso3Code"] == "irl"
+    assert profile["ubos"][0]["countryOfResidenceIso3Code"] is None
+    assert profile["ubos"][0]["addressFirstLine"] == "4 Rue de Rivoli"
+    assert profile["ubos"][0]["postCode"] == "75001"
 
 
 def test_claim_without_profiles_asks_for_personal_details(client: FlaskClient) -> None:
