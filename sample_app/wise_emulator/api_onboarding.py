@@ -2,7 +2,8 @@
 
 Only registration-code tokens (which cover every profile of their user) may create profiles. An
 ``X-idempotence-uuid`` header makes a repeat return the first answer; without it a second personal
-profile (or a business with the same registration number) is a 409.
+profile, a business with the same registration number, or a director or owner the business already
+has (same names and date of birth) is a 409.
 """
 
 from __future__ import annotations
@@ -94,8 +95,22 @@ def onboarding_user() -> tuple[AccessToken, User]:
 
 
 def conflict(message: str, path: str) -> ApiError:
-    """Build the 409 for a duplicate profile."""
+    """Build the 409 for a duplicate profile, director or owner."""
     return validation_error(409, "NOT_UNIQUE", message, path)
+
+
+def person_key(*parts: object) -> tuple[str, ...]:
+    """Return what makes two people the same: names and date of birth, case and spacing aside."""
+    return tuple(" ".join(str(part or "").split()).casefold() for part in parts)
+
+
+def refuse_duplicates(known: set[tuple[str, ...]], new: list[tuple[str, ...]], what: str) -> None:
+    """Raise the 409 when a new person is already known, or listed twice in the same call."""
+    seen = set(known)
+    for index, key in enumerate(new):
+        if key in seen:
+            raise conflict(f"This {what} already exists on the profile", f"[{index}]")
+        seen.add(key)
 
 
 @bp.post("/v2/profiles/personal-profile")
@@ -204,6 +219,11 @@ def add_directors(profile_id: int) -> Response:
 
     def create() -> tuple[int, Any]:
         store = emulator().store
+        refuse_duplicates(
+            {person_key(d.first_name, d.last_name, d.date_of_birth) for d in profile.directors},
+            [person_key(i["firstName"], i["lastName"], i.get("dateOfBirth")) for i in items],
+            "director",
+        )
         for item in items:
             profile.directors.append(
                 Director(
@@ -237,6 +257,11 @@ def add_ubos(profile_id: int) -> Response:
 
     def create() -> tuple[int, Any]:
         store = emulator().store
+        refuse_duplicates(
+            {person_key(u.name, u.date_of_birth) for u in profile.ubos},
+            [person_key(i["name"], i.get("dateOfBirth")) for i in items],
+            "owner",
+        )
         for item in items:
             profile.ubos.append(
                 Ubo(

@@ -282,3 +282,88 @@ def test_business_profile_directors_and_ubos(client: FlaskClient) -> None:
         f"/v3/profiles/{profile_id}/business-profile/business-representative", headers=headers
     )
     assert representative.json["lastName"] == "Babbage"  # type: ignore[index]
+
+
+DIRECTOR = {"firstName": "Ada", "lastName": "King", "dateOfBirth": "1985-12-10"}
+OWNER = {"name": "Charles Babbage", "dateOfBirth": "1971-12-26", "ownershipPercentage": 75}
+
+
+def business_with_people(client: FlaskClient) -> tuple[dict[str, str], int]:
+    """Create a business profile with one director and one owner; return headers and its id."""
+    tokens = register_user(client, "people@example.com")
+    headers = bearer(tokens["access_token"])
+    business = client.post(
+        "/v3/profiles/business-profile",
+        json={"businessName": "Analytical Engines Ltd", "registrationNumber": "01234567"},
+        headers=headers,
+    )
+    profile_id = int(business.json["id"])  # type: ignore[index]
+    for kind, people in (("directors", [DIRECTOR]), ("ubos", [OWNER])):
+        added = client.post(f"/v1/profiles/{profile_id}/{kind}", json=people, headers=headers)
+        assert added.status_code == 200
+    return headers, profile_id
+
+
+@pytest.mark.parametrize(
+    ("kind", "same_person", "message"),
+    [
+        ("directors", DIRECTOR, "This director already exists on the profile"),
+        ("directors", {**DIRECTOR, "firstName": " ADA ", "lastName": "king"}, None),
+        ("ubos", OWNER, "This owner already exists on the profile"),
+        ("ubos", {**OWNER, "name": "charles  BABBAGE", "ownershipPercentage": 10}, None),
+    ],
+)
+def test_same_director_or_owner_again_is_409(
+    client: FlaskClient, kind: str, same_person: dict[str, Any], message: str | None
+) -> None:
+    headers, profile_id = business_with_people(client)
+    for extra in ({}, {"X-idempotence-uuid": str(uuid.uuid4())}):
+        again = client.post(
+            f"/v1/profiles/{profile_id}/{kind}", json=[same_person], headers={**headers, **extra}
+        )
+        assert again.status_code == 409
+        [error] = again.json["errors"]  # type: ignore[index]
+        assert (error["code"], error["path"], error["arguments"]) == ("NOT_UNIQUE", "[0]", [])
+        if message:
+            assert error["message"] == message
+    stored = client.get("/__emulator/users/people@example.com").json["profiles"][0]  # type: ignore[index]
+    assert (len(stored["directors"]), len(stored["ubos"])) == (1, 1)
+
+
+def test_a_call_naming_a_known_person_adds_nobody(client: FlaskClient) -> None:
+    headers, profile_id = business_with_people(client)
+    other = {"firstName": "Ada", "lastName": "King", "dateOfBirth": "1990-01-01"}
+    mixed = client.post(
+        f"/v1/profiles/{profile_id}/directors", json=[other, DIRECTOR], headers=headers
+    )
+    assert mixed.status_code == 409
+    assert mixed.json["errors"][0]["path"] == "[1]"  # type: ignore[index]
+    twice = client.post(
+        f"/v1/profiles/{profile_id}/directors", json=[other, other], headers=headers
+    )
+    assert twice.status_code == 409
+    # A namesake born on another day is another person.
+    namesake = client.post(f"/v1/profiles/{profile_id}/directors", json=[other], headers=headers)
+    assert namesake.status_code == 200
+    assert [d["dateOfBirth"] for d in namesake.json] == ["1985-12-10", "1990-01-01"]  # type: ignore[union-attr, index]
+
+
+@pytest.mark.parametrize(
+    ("kind", "person"),
+    [
+        ("directors", {"firstName": "Grace", "lastName": "Hopper", "dateOfBirth": "1976-12-09"}),
+        ("ubos", {"name": "Grace Hopper", "dateOfBirth": "1976-12-09"}),
+    ],
+)
+def test_same_idempotence_uuid_replays_the_first_answer(
+    client: FlaskClient, kind: str, person: dict[str, Any]
+) -> None:
+    headers, profile_id = business_with_people(client)
+    keyed = {**headers, "X-idempotence-uuid": str(uuid.uuid4())}
+    first = client.post(f"/v1/profiles/{profile_id}/{kind}", json=[person], headers=keyed)
+    assert first.status_code == 200
+    repeat = client.post(f"/v1/profiles/{profile_id}/{kind}", json=[person], headers=keyed)
+    assert (repeat.status_code, repeat.json) == (200, first.json)
+    assert len(first.json) == 2  # type: ignore[arg-type]
+    listed = client.get(f"/v1/profiles/{profile_id}/{kind}", headers=headers)
+    assert listed.json == first.json
