@@ -236,7 +236,7 @@ class WiseOnboardingActivity : ComponentActivity() {
             null
         }
         if (photo != null) {
-            val uri = FileProvider.getUriForFile(this, "$packageName$FILE_PROVIDER_SUFFIX", photo)
+            val uri = FileProvider.getUriForFile(this, WiseOnboardingFileProvider.authority(this), photo)
             pendingCaptureUri = uri
             extra += Intent(MediaStore.ACTION_IMAGE_CAPTURE)
                 .putExtra(MediaStore.EXTRA_OUTPUT, uri)
@@ -288,6 +288,5 @@ class WiseOnboardingActivity : ComponentActivity() {
         const val EXTRA_SESSION_ID = "session_id"
         const val EXTRA_STATUS = "status"
         private const val CAPTURE_DIRECTORY = "wise_onboarding"
-        private const val FILE_PROVIDER_SUFFIX = ".wiseonboarding.fileprovider"
     }
 }
