@@ -1,0 +1,110 @@
+"""What the generated iOS controller does, read from its syntax tree for both configs: WebKit only
+calls a delegate method whose selector matches exactly, on an object set as the delegate.
+
+A misspelt argument label still compiles, as a method WebKit never calls: the page then waits on
+a permission prompt, or the return URL is never caught. These checks pin the selectors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tree_sitter
+
+from tests.shims.calls import (
+    Parameter,
+    assignments,
+    calls,
+    classes,
+    enclosing,
+    functions,
+    supertypes,
+    swift_parameters,
+)
+from tests.shims.conftest import CONFIG_PATHS
+from tests.shims.syntax import Source, parse_file
+
+CONTROLLER = "ios/WiseOnboardingViewController.swift"
+
+# webView(_:requestMediaCapturePermissionFor:initiatedByFrame:type:decisionHandler:), iOS 15.
+MEDIA_CAPTURE = [
+    Parameter("_", "webView", "WKWebView"),
+    Parameter("requestMediaCapturePermissionFor", "origin", "WKSecurityOrigin"),
+    Parameter("initiatedByFrame", "frame", "WKFrameInfo"),
+    Parameter("type", "type", "WKMediaCaptureType"),
+    Parameter("decisionHandler", "decisionHandler", "(WKPermissionDecision)->Void", escaping=True),
+]
+# webView(_:decidePolicyFor:decisionHandler:) with a WKNavigationAction.
+NAVIGATION_ACTION = [
+    Parameter("_", "webView", "WKWebView"),
+    Parameter("decidePolicyFor", "navigationAction", "WKNavigationAction"),
+    Parameter(
+        "decisionHandler", "decisionHandler", "(WKNavigationActionPolicy)->Void", escaping=True
+    ),
+]
+
+
+def controller(render_dir: Path, config: str) -> Source:
+    """The parsed UIKit controller of one config."""
+    return parse_file(render_dir / config / CONTROLLER)
+
+
+def delegate_method(src: Source, wanted: list[Parameter]) -> tree_sitter.Node:
+    """The one ``webView(...)`` method whose labels are those of ``wanted``, checked in full."""
+    labels = [p.label for p in wanted]
+    found = [
+        f
+        for f in functions(src, "webView")
+        if [p.label for p in swift_parameters(src, f)] == labels
+    ]
+    assert len(found) == 1, f"{src.path}: no webView({':'.join(labels)}:)"
+    assert swift_parameters(src, found[0]) == wanted
+    return found[0]
+
+
+def _visibility(src: Source, method: tree_sitter.Node) -> set[str]:
+    return {
+        src.text(m)
+        for child in method.children
+        if child.type == "modifiers"
+        for m in child.children
+        if m.type == "visibility_modifier"
+    }
+
+
+@pytest.mark.parametrize("config", CONFIG_PATHS)
+@pytest.mark.parametrize(
+    ("protocol", "wanted", "delegate_property"),
+    [
+        ("WKUIDelegate", MEDIA_CAPTURE, "uiDelegate"),
+        ("WKNavigationDelegate", NAVIGATION_ACTION, "navigationDelegate"),
+    ],
+    ids=["media-capture", "navigation-action"],
+)
+def test_delegate_method_has_webkits_selector_and_is_wired(
+    render_dir: Path,
+    config: str,
+    protocol: str,
+    wanted: list[Parameter],
+    delegate_property: str,
+) -> None:
+    src = controller(render_dir, config)
+    method = delegate_method(src, wanted)
+    # WebKit calls it through the Objective-C runtime: a private method would not be found.
+    assert not _visibility(src, method) & {"private", "fileprivate"}
+    owner = enclosing(method, {"class_declaration"})
+    assert owner is not None
+    assert owner in classes(src, "WiseOnboardingViewController")
+    assert protocol in supertypes(src, owner)
+    assert (f"webView.{delegate_property}", "self") in assignments(src, owner)
+
+
+@pytest.mark.parametrize("config", CONFIG_PATHS)
+def test_swiftui_wrapper_shows_the_same_controller(render_dir: Path, config: str) -> None:
+    # The wrapper adds no webview of its own: the controller above is the delegate in SwiftUI too.
+    src = parse_file(render_dir / config / "ios/WiseOnboardingView.swift")
+    [make] = functions(src, "makeUIViewController")
+    made = [call.callee for call in calls(src, make)]
+    assert made == ["WiseOnboardingViewController"]
+    assert [call.labels for call in calls(src, make)] == [["url", "dismissesOnFinish", "onFinish"]]
