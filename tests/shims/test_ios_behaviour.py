@@ -15,15 +15,19 @@ import tree_sitter
 from tests.shims.calls import (
     Parameter,
     assignments,
+    body_of,
     calls,
+    calls_to,
     classes,
     enclosing,
+    function,
     functions,
     supertypes,
     swift_parameters,
 )
 from tests.shims.conftest import CONFIG_PATHS
-from tests.shims.syntax import Source, parse_file
+from tests.shims.guards import branch_of, conditions
+from tests.shims.syntax import Source, parse_file, walk
 
 CONTROLLER = "ios/WiseOnboardingViewController.swift"
 
@@ -108,3 +112,33 @@ def test_swiftui_wrapper_shows_the_same_controller(render_dir: Path, config: str
     made = [call.callee for call in calls(src, make)]
     assert made == ["WiseOnboardingViewController"]
     assert [call.labels for call in calls(src, make)] == [["url", "dismissesOnFinish", "onFinish"]]
+
+
+@pytest.mark.parametrize("config", CONFIG_PATHS)
+def test_finish_pops_a_pushed_controller_and_dismisses_a_presented_one(
+    render_dir: Path, config: str
+) -> None:
+    src = controller(render_dir, config)
+    body = body_of(src, function(src, "finish"))
+    [pop] = [c for c in calls(src, body) if c.name == "popViewController"]
+    [dismiss] = calls_to(src, body, "dismiss")
+    assert pop.labels == dismiss.labels == ["animated"]
+    # if let navigation = navigationController, ... { navigation.popViewController(...) }
+    pop_if = enclosing(pop.node, {"if_statement"})
+    assert pop_if is not None
+    bound = pop_if.child_by_field_name("bound_identifier")
+    assert bound is not None
+    assert pop.callee == f"{src.text(bound)}.popViewController"
+    assert "navigationController" in {src.text(c) for c in conditions(src, pop_if)}
+    # ... else if presentingViewController != nil { dismiss(...) }
+    assert branch_of(src, pop_if, dismiss.node) == "else"
+    dismiss_if = enclosing(dismiss.node, {"if_statement"})
+    assert dismiss_if is not None
+    assert [src.text(c) for c in conditions(src, dismiss_if)] == ["presentingViewController != nil"]
+    # Neither runs when the presenter closes the screen itself (SwiftUI).
+    guards = [n for n in walk(body) if n.type == "guard_statement"]
+    assert any(
+        [src.text(c) for c in conditions(src, g)] == ["dismissesOnFinish"]
+        and g.end_byte < pop_if.start_byte
+        for g in guards
+    )
