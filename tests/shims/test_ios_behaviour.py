@@ -23,48 +23,18 @@ from tests.shims.calls import (
     function,
     functions,
     supertypes,
-    swift_parameters,
 )
 from tests.shims.conftest import CONFIG_PATHS
 from tests.shims.guards import branch_of, conditions
+from tests.shims.swift_checks import MEDIA_CAPTURE, NAVIGATION_ACTION, delegate_method
 from tests.shims.syntax import Source, parse_file, walk
 
 CONTROLLER = "ios/WiseOnboardingViewController.swift"
-
-# webView(_:requestMediaCapturePermissionFor:initiatedByFrame:type:decisionHandler:), iOS 15.
-MEDIA_CAPTURE = [
-    Parameter("_", "webView", "WKWebView"),
-    Parameter("requestMediaCapturePermissionFor", "origin", "WKSecurityOrigin"),
-    Parameter("initiatedByFrame", "frame", "WKFrameInfo"),
-    Parameter("type", "type", "WKMediaCaptureType"),
-    Parameter("decisionHandler", "decisionHandler", "(WKPermissionDecision)->Void", escaping=True),
-]
-# webView(_:decidePolicyFor:decisionHandler:) with a WKNavigationAction.
-NAVIGATION_ACTION = [
-    Parameter("_", "webView", "WKWebView"),
-    Parameter("decidePolicyFor", "navigationAction", "WKNavigationAction"),
-    Parameter(
-        "decisionHandler", "decisionHandler", "(WKNavigationActionPolicy)->Void", escaping=True
-    ),
-]
 
 
 def controller(render_dir: Path, config: str) -> Source:
     """The parsed UIKit controller of one config."""
     return parse_file(render_dir / config / CONTROLLER)
-
-
-def delegate_method(src: Source, wanted: list[Parameter]) -> tree_sitter.Node:
-    """The one ``webView(...)`` method whose labels are those of ``wanted``, checked in full."""
-    labels = [p.label for p in wanted]
-    found = [
-        f
-        for f in functions(src, "webView")
-        if [p.label for p in swift_parameters(src, f)] == labels
-    ]
-    assert len(found) == 1, f"{src.path}: no webView({':'.join(labels)}:)"
-    assert swift_parameters(src, found[0]) == wanted
-    return found[0]
 
 
 def _visibility(src: Source, method: tree_sitter.Node) -> set[str]:
