@@ -1,5 +1,9 @@
-"""Every platform catches the return URL in its navigation handler and matches it against the
-configured return URLs, read from the syntax tree of both configs' output."""
+"""Every platform catches the return URL in its navigation handler, matches it against the
+configured return URLs, and hands the result to the app only for a main-frame navigation.
+
+Read from the syntax tree of both configs' output. A frame embedded in a trusted page can navigate
+itself to a return URL with any session_id and status; only the main frame may end the onboarding.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from tests.shims.calls import (
     supertypes,
 )
 from tests.shims.conftest import CONFIG_PATHS
+from tests.shims.guards import is_guarded, main_frame_check
 from tests.shims.swift_checks import NAVIGATION_ACTION, delegate_method
 from tests.shims.syntax import Source, parse_file, walk
 
@@ -147,3 +152,24 @@ def test_navigation_handler_consults_the_configured_return_urls(
     policy = parse_file(render_dir / config / spec.result_file)
     matcher = function(policy, spec.result_function)
     assert spec.consults_endpoints(policy, body_of(policy, matcher))
+
+
+@pytest.mark.parametrize("config", CONFIG_PATHS)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_only_a_main_frame_navigation_ends_the_onboarding(
+    render_dir: Path, config: str, platform: str
+) -> None:
+    spec = PLATFORMS[platform]
+    src = parse_file(render_dir / config / spec.handler_file)
+    handler = spec.find_handler(src)
+    hand_overs = calls_to(src, src.root, spec.hand_over)
+    assert hand_overs, f"{spec.handler_file} never hands a result to the app"
+    for call in hand_overs:
+        assert _inside(call.node, handler), f"{src.where(call.node)}: outside the handler"
+        assert is_guarded(src, call.node, main_frame_check), (
+            f"{src.where(call.node)}: {spec.hand_over} runs for sub-frame navigations too"
+        )
+
+
+def _inside(node: tree_sitter.Node, scope: tree_sitter.Node) -> bool:
+    return scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte

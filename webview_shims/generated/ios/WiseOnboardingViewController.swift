@@ -82,9 +82,17 @@ public final class WiseOnboardingViewController: UIViewController, WKNavigationD
             return
         }
         if let result = WiseOnboardingPolicy.result(forReturnURL: url) {
-            // The backend sent the customer to the return URL: the onboarding is over here.
+            // The return URL never loads in the webview.
             decisionHandler(.cancel)
-            finish(with: result)
+            // Only the main frame ends the onboarding: a frame a trusted page embeds, or a window
+            // it opens (no target frame yet), could otherwise hand the app a forged session_id
+            // and status.
+            if navigationAction.targetFrame?.isMainFrame == true {
+                // The backend sent the customer to the return URL: the onboarding is over here.
+                finish(with: result)
+            } else {
+                WiseOnboardingPolicy.log.info("ignored a return URL outside the main frame")
+            }
             return
         }
         let isMainFrame = navigationAction.targetFrame?.isMainFrame ?? true

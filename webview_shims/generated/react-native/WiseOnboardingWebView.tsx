@@ -112,8 +112,12 @@ export function WiseOnboardingWebView({ url, onFinish }: WiseOnboardingWebViewPr
     (request: ShouldStartLoadRequest): boolean => {
       const result = resultFor(request.url);
       if (result !== null) {
-        // The backend sent the customer to the return URL: the onboarding is over here.
-        if (!finished.current) {
+        // Only the top frame ends the onboarding: a frame a trusted page embeds could otherwise
+        // hand the app a forged session_id and status. react-native-webview reports isTopFrame on
+        // iOS only; on Android it is undefined, so there a frame's return URL still counts (the
+        // README says so). Either way this navigation is cancelled.
+        if (request.isTopFrame !== false && !finished.current) {
+          // The backend sent the customer to the return URL: the onboarding is over here.
           finished.current = true;
           onFinish(result);
         }
