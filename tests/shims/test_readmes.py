@@ -9,6 +9,7 @@ backtick.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +135,40 @@ def test_the_reader_sees_a_path_split_across_spans() -> None:
         Piece(False, "com/example/wiseonboarding"),
         Piece(True, "/"),
     ]
+
+
+def _prose(markdown: str) -> str:
+    """The text with its line breaks and indentation folded, as a reader sees a paragraph."""
+    return " ".join(markdown.split())
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_PATHS))
+def test_platforms_that_cannot_refuse_uploads_say_so(name: str) -> None:
+    # permissions.file_upload = false must never be a silent no-op.
+    files = rendered(name)
+    for relative in ("react-native/README.md", "flutter/README.md"):
+        assert "`permissions.file_upload` cannot be enforced here" in _prose(files[relative])
+    ios = _prose(files["ios/README.md"])
+    if not load_config(CONFIG_PATHS[name]).file_upload:
+        assert "iOS cannot enforce that: WKWebView has no API to refuse" in ios
+        for relative in ("react-native/README.md", "flutter/README.md"):
+            assert "Uploads are off in `shims.toml`, but pages can still offer them" in _prose(
+                files[relative]
+            )
+
+
+def test_overview_says_which_platforms_can_turn_uploads_off() -> None:
+    overview = _prose(Path(__file__).parents[2].joinpath("webview_shims/README.md").read_text())
+    assert "only the Android shim can turn uploads off" in overview
+    assert overview.count("**Uploads cannot be turned off:**") == 3  # iOS, React Native, Flutter
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_PATHS))
+def test_react_native_readme_states_what_android_grants(name: str) -> None:
+    readme = _prose(rendered(name)["react-native/README.md"])
+    assert "Only the top frame is restricted." in readme
+    assert (
+        "grants capture to **any origin that asks, including frames from untrusted origins "
+        "inside a trusted page**" in readme
+    )
+    assert "`isTopFrame` is undefined there" in readme
