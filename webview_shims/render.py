@@ -70,6 +70,12 @@ OUTPUT_FILES: tuple[OutputFile, ...] = (
         "android/WiseOnboardingCustomTabs.kt.j2",
         "android",
     ),
+    OutputFile(
+        "android/WiseOnboardingFileProvider.kt",
+        "android/WiseOnboardingFileProvider.kt.j2",
+        "android",
+        _uploads,
+    ),
     OutputFile("android/AndroidManifest.xml", "android/AndroidManifest.xml.j2", "android"),
     OutputFile(
         "android/res/xml/wise_onboarding_file_paths.xml",

@@ -30,6 +30,20 @@ CAMERA_ARGS = [*BASE_ARGS, *FAKE_CAMERA_ARGS]
 NO_CAMERA_ARGS = [*BASE_ARGS, "--use-fake-device-for-media-stream=device-count=0"]
 
 
+def black_camera_args(video: Path) -> list[str]:
+    """Chromium's fake camera playing ``video`` (a Y4M file) in a loop instead of its test card."""
+    return [*CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"]
+
+
+def write_black_y4m(path: Path, width: int = 64, height: int = 48, frames: int = 3) -> Path:
+    """Write a YUV4MPEG2 clip whose every frame is black: 4:2:0, Y=16 and U=V=128 (studio range)."""
+    chroma = (width // 2) * (height // 2)
+    frame = b"FRAME\n" + bytes([16]) * (width * height) + bytes([128]) * (2 * chroma)
+    header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode("ascii")
+    path.write_bytes(header + frame * frames)
+    return path
+
+
 @dataclass
 class PageServer:
     """The running test server and what it received."""

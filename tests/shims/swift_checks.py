@@ -1,10 +1,12 @@
 """Checks on the generated Swift: the WKWebViewConfiguration goes into the initializer and is
-never changed through the webview afterwards. Each returns a list of problems (empty: fine)."""
+never changed through the webview afterwards (each returns a list of problems; empty: fine), and
+the WebKit delegate selectors the controller must implement."""
 
 from __future__ import annotations
 
 import tree_sitter
 
+from tests.shims.calls import Parameter, functions, swift_parameters
 from tests.shims.syntax import Source, field, walk
 
 FACTORY = "makeConfiguration"
@@ -125,3 +127,34 @@ def late_assignment_problems(src: Source) -> list[str]:
         if "configuration" in suffixes:
             problems.append(f"{src.where(node)}: {src.text(node)}")
     return problems
+
+
+# webView(_:requestMediaCapturePermissionFor:initiatedByFrame:type:decisionHandler:), iOS 15.
+MEDIA_CAPTURE = [
+    Parameter("_", "webView", "WKWebView"),
+    Parameter("requestMediaCapturePermissionFor", "origin", "WKSecurityOrigin"),
+    Parameter("initiatedByFrame", "frame", "WKFrameInfo"),
+    Parameter("type", "type", "WKMediaCaptureType"),
+    Parameter("decisionHandler", "decisionHandler", "(WKPermissionDecision)->Void", escaping=True),
+]
+# webView(_:decidePolicyFor:decisionHandler:) with a WKNavigationAction.
+NAVIGATION_ACTION = [
+    Parameter("_", "webView", "WKWebView"),
+    Parameter("decidePolicyFor", "navigationAction", "WKNavigationAction"),
+    Parameter(
+        "decisionHandler", "decisionHandler", "(WKNavigationActionPolicy)->Void", escaping=True
+    ),
+]
+
+
+def delegate_method(src: Source, wanted: list[Parameter]) -> tree_sitter.Node:
+    """The one ``webView(...)`` method whose labels are those of ``wanted``, checked in full."""
+    labels = [p.label for p in wanted]
+    found = [
+        f
+        for f in functions(src, "webView")
+        if [p.label for p in swift_parameters(src, f)] == labels
+    ]
+    assert len(found) == 1, f"{src.path}: no webView({':'.join(labels)}:)"
+    assert swift_parameters(src, found[0]) == wanted
+    return found[0]

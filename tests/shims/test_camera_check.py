@@ -18,10 +18,12 @@ from tests.shims.camera_support import (
     RETURN_PATH,
     PageServer,
     Recorder,
+    black_camera_args,
     launch,
     make_app,
     slug,
     traced_page,
+    write_black_y4m,
 )
 from tests.shims.conftest import REPORTS
 from webview_shims.camera_check import (
@@ -68,6 +70,17 @@ def camera_browser(playwright: Playwright) -> Iterator[Browser]:
 def no_camera_browser(playwright: Playwright) -> Iterator[Browser]:
     """Chromium with no camera at all."""
     browser = launch(playwright, NO_CAMERA_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def black_camera_browser(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    """Chromium whose fake camera films only black frames (a lens cap, or a broken preview)."""
+    video = write_black_y4m(tmp_path_factory.mktemp("camera") / "black.y4m")
+    browser = launch(playwright, black_camera_args(video))
     yield browser
     browser.close()
 
@@ -158,8 +171,34 @@ def test_no_camera_shows_not_found_error_with_its_fix(
     for check in ("front-camera", "back-camera", "cameras"):
         expect(row(page, check)).to_have_attribute("data-status", "failed")
         expect(row(page, check)).to_contain_text("NotFoundError")
-        expect(row(page, check).get_by_role("listitem").first).to_contain_text("No camera")
+        # One hint, about the device: a missing CAMERA permission is NotAllowedError instead.
+        fixes = row(page, check).get_by_role("listitem")
+        expect(fixes).to_have_count(1)
+        expect(fixes).to_contain_text("No camera was found on this device")
+        expect(fixes).to_contain_text("the iOS Simulator has none")
+        expect(fixes).to_contain_text("AVD camera set to Emulated or Webcam0")
+        expect(fixes).not_to_contain_text("android.permission.CAMERA")
     expect(row(page, "frame")).to_have_attribute("data-status", "skipped")
+
+
+def test_black_frames_fail_the_frame_check_with_its_fix(
+    black_camera_browser: Browser, open_page: OpenPage, server: PageServer
+) -> None:
+    page, recorder = open_page(black_camera_browser, permissions=["camera"])
+    page.goto(server.url())
+    wait_until_done(page)
+    # The camera opens and the preview plays: only the picture is wrong.
+    for check in ("front-camera", "back-camera", "inline-preview"):
+        expect(row(page, check)).to_have_attribute("data-status", "passed")
+    frame = row(page, "frame")
+    expect(frame).to_have_attribute("data-status", "failed")
+    expect(frame).to_contain_text("Every frame was black (brightest average")
+    fixes = frame.get_by_role("listitem")
+    expect(fixes).to_have_count(1)
+    expect(fixes).to_contain_text("Point the camera at something lit")
+    expect(fixes).to_contain_text("pass WiseOnboardingPolicy.makeConfiguration() into WKWebView")
+    expect(page.get_by_test_id("summary")).to_contain_text(" 1 failed, ")
+    assert recorder.errors == []
 
 
 # Real user agents of embedded browsers (Playwright's device list only has the browsers').

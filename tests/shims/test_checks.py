@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.shims.guards import unguarded_grants
+from tests.shims.guards import is_guarded, main_frame_check, unguarded_grants
 from tests.shims.swift_checks import (
     factory_problems,
     initializer_problems,
     late_assignment_problems,
 )
-from tests.shims.syntax import parse_bytes, syntax_problems
+from tests.shims.syntax import identifiers, parse_bytes, syntax_problems
 
 SWIFT_GRANTS = {
     "guarded": ("if isTrustedOrigin(o) { decisionHandler(.grant) }", True),
@@ -32,6 +32,7 @@ KOTLIN_GRANTS = {
     "unguarded": ("r.grant(w)", False),
     "else branch": ("if (isTrustedOrigin(o)) { r.deny() } else { r.grant(w) }", False),
     "negated": ("if (!isTrustedOrigin(o)) { r.grant(w) }", False),
+    "qualified, negated": ("if (!Policy.isTrustedOrigin(o)) { r.grant(w) }", False),
     "disjunction": ("if (isTrustedOrigin(o) || debug) { r.grant(w) }", False),
     "in the condition": ("if (isTrustedOrigin(o) && r.grant(w) == Unit) { }", False),
 }
@@ -77,6 +78,45 @@ def test_grant_guard_check(suffix: str, grant: str, name: str, code: str, guarde
     src = parse_bytes(_wrap(suffix, code), suffix)
     assert syntax_problems(src) == [], "the control snippet itself must parse"
     assert (unguarded_grants(src, grant) == []) is guarded
+
+
+# The return URL is handed to the app only from the main frame (finish, finishWith, onFinish).
+MAIN_FRAME = [
+    (".swift", "guarded", "if a.targetFrame?.isMainFrame == true { finish(with: r) }", True),
+    (
+        ".swift",
+        "new windows pass",
+        "if a.targetFrame?.isMainFrame ?? true { finish(with: r) }",
+        False,
+    ),
+    (".swift", "negated", "if a.targetFrame?.isMainFrame != true { finish(with: r) }", False),
+    (".swift", "unguarded", "finish(with: r)", False),
+    (".kt", "guarded", "if (request.isForMainFrame) { finishWith(r) }", True),
+    (".kt", "in a chain", "if (r != null && request.isForMainFrame) { finishWith(r) }", True),
+    (".kt", "negated", "if (!request.isForMainFrame) { finishWith(r) }", False),
+    (".kt", "else branch", "if (request.isForMainFrame) { } else { finishWith(r) }", False),
+    (".kt", "disjunction", "if (request.isForMainFrame || x) { finishWith(r) }", False),
+    (".tsx", "guarded", "if (request.isTopFrame !== false && !done) { onFinish(r); }", True),
+    (".tsx", "frames pass", "if (request.isTopFrame !== true) { onFinish(r); }", False),
+    (".tsx", "unguarded", "onFinish(r);", False),
+    (".dart", "guarded", "if (action.isForMainFrame && !done) { widget.onFinish(r); }", True),
+    (".dart", "negated", "if (!action.isForMainFrame) { widget.onFinish(r); }", False),
+    (".dart", "unguarded", "widget.onFinish(r);", False),
+]
+HAND_OVER = {".swift": "finish", ".kt": "finishWith", ".tsx": "onFinish", ".dart": "onFinish"}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "name", "code", "guarded"),
+    MAIN_FRAME,
+    ids=[f"{c[0].lstrip('.')}-{c[1]}" for c in MAIN_FRAME],
+)
+def test_main_frame_guard_check(suffix: str, name: str, code: str, guarded: bool) -> None:
+    wrapped = f"function f() {{\n{code}\n}}\n".encode() if suffix == ".tsx" else _wrap(suffix, code)
+    src = parse_bytes(wrapped, suffix)
+    assert syntax_problems(src) == [], "the control snippet itself must parse"
+    [call] = identifiers(src, HAND_OVER[suffix])
+    assert is_guarded(src, call, main_frame_check) is guarded
 
 
 PREPARED = """

@@ -74,3 +74,25 @@ def test_info_plist_has_a_usage_string_for_each_enabled_capability(name: str) ->
     if config.file_upload:
         expected["NSPhotoLibraryUsageDescription"] = config.photo_library_usage_description
     assert keys == expected
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_PATHS))
+def test_manifest_declares_the_shims_own_file_provider_only_with_uploads(name: str) -> None:
+    config = config_named(name)
+    manifest = ET.fromstring(rendered(name)["android/AndroidManifest.xml"])
+    providers = [
+        (p.get(f"{ANDROID}name"), p.get(f"{ANDROID}authorities"), p.get(f"{ANDROID}exported"))
+        for p in manifest.iter("provider")
+    ]
+    if not config.file_upload:
+        assert providers == []
+        return
+    # A subclass, never androidx.core.content.FileProvider itself: the manifest merger matches
+    # providers by class name, so a plain FileProvider clashes with the app's own.
+    assert providers == [
+        (
+            f"{config.android_package}.wiseonboarding.WiseOnboardingFileProvider",
+            "${applicationId}.wiseonboarding.fileprovider",
+            "false",
+        )
+    ]

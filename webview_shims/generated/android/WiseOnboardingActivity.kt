@@ -160,8 +160,15 @@ class WiseOnboardingActivity : ComponentActivity() {
             val uri = request.url
             val result = WiseOnboardingPolicy.resultFor(uri)
             if (result != null) {
-                // The backend sent the customer to the return URL: the onboarding is over here.
-                finishWith(result)
+                // Only the main frame ends the onboarding: a frame a trusted page embeds could
+                // otherwise hand the app a forged session_id and status. Either way the return
+                // URL never loads in the webview.
+                if (request.isForMainFrame) {
+                    // The backend sent the customer to the return URL: the onboarding is over here.
+                    finishWith(result)
+                } else {
+                    Log.w(TAG, "ignored a return URL outside the main frame")
+                }
                 return true
             }
             if (!request.isForMainFrame) return false
@@ -236,7 +243,7 @@ class WiseOnboardingActivity : ComponentActivity() {
             null
         }
         if (photo != null) {
-            val uri = FileProvider.getUriForFile(this, "$packageName$FILE_PROVIDER_SUFFIX", photo)
+            val uri = FileProvider.getUriForFile(this, WiseOnboardingFileProvider.authority(this), photo)
             pendingCaptureUri = uri
             extra += Intent(MediaStore.ACTION_IMAGE_CAPTURE)
                 .putExtra(MediaStore.EXTRA_OUTPUT, uri)
@@ -288,6 +295,5 @@ class WiseOnboardingActivity : ComponentActivity() {
         const val EXTRA_SESSION_ID = "session_id"
         const val EXTRA_STATUS = "status"
         private const val CAPTURE_DIRECTORY = "wise_onboarding"
-        private const val FILE_PROVIDER_SUFFIX = ".wiseonboarding.fileprovider"
     }
 }

@@ -153,8 +153,11 @@ class _WiseOnboardingWebViewState extends State<WiseOnboardingWebView> {
     }
     final result = resultFor(url);
     if (result != null) {
-      // The backend sent the customer to the return URL: the onboarding is over here.
-      if (!_finished) {
+      // Only the main frame ends the onboarding: a frame a trusted page embeds could otherwise
+      // hand the app a forged session_id and status. (On Android the plugin lets a frame's
+      // navigation through whatever this returns, so the frame may load it; the app is not told.)
+      if (action.isForMainFrame && !_finished) {
+        // The backend sent the customer to the return URL: the onboarding is over here.
         _finished = true;
         widget.onFinish(result);
       }

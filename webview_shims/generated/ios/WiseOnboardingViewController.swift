@@ -7,8 +7,9 @@ import WebKit
 /// Shows the onboarding in a `WKWebView` that lets trusted origins use the camera and nothing else.
 ///
 /// Present it modally, or push it; `onFinish` is called once, on the main thread, when the
-/// backend redirects to a return URL. When `dismissesOnFinish` is true the controller then
-/// dismisses itself; pass false when the presenter (for example SwiftUI) closes it instead.
+/// backend redirects to a return URL. When `dismissesOnFinish` is true the controller then closes
+/// itself: popped off the navigation stack when it was pushed, dismissed when it was presented.
+/// Pass false when the presenter (for example SwiftUI) closes it instead.
 @available(iOS 15.0, *)
 public final class WiseOnboardingViewController: UIViewController, WKNavigationDelegate, WKUIDelegate {
     private let startURL: URL
@@ -81,9 +82,17 @@ public final class WiseOnboardingViewController: UIViewController, WKNavigationD
             return
         }
         if let result = WiseOnboardingPolicy.result(forReturnURL: url) {
-            // The backend sent the customer to the return URL: the onboarding is over here.
+            // The return URL never loads in the webview.
             decisionHandler(.cancel)
-            finish(with: result)
+            // Only the main frame ends the onboarding: a frame a trusted page embeds, or a window
+            // it opens (no target frame yet), could otherwise hand the app a forged session_id
+            // and status.
+            if navigationAction.targetFrame?.isMainFrame == true {
+                // The backend sent the customer to the return URL: the onboarding is over here.
+                finish(with: result)
+            } else {
+                WiseOnboardingPolicy.log.info("ignored a return URL outside the main frame")
+            }
             return
         }
         let isMainFrame = navigationAction.targetFrame?.isMainFrame ?? true
@@ -131,7 +140,16 @@ public final class WiseOnboardingViewController: UIViewController, WKNavigationD
         }
         finished = true
         onFinish(result)
-        if dismissesOnFinish, presentingViewController != nil {
+        guard dismissesOnFinish else {
+            return
+        }
+        if let navigation = navigationController, navigation.topViewController === self,
+           navigation.viewControllers.count > 1 {
+            // Pushed: go back to the screen that pushed it. dismiss() does nothing for a pushed
+            // screen, or closes the whole navigation controller when that was presented.
+            navigation.popViewController(animated: true)
+        } else if presentingViewController != nil {
+            // Presented modally, alone or as the root of a presented navigation controller.
             dismiss(animated: true)
         }
     }

@@ -143,8 +143,15 @@ class WiseOnboardingActivity : ComponentActivity() {
             val uri = request.url
             val result = WiseOnboardingPolicy.resultFor(uri)
             if (result != null) {
-                // The backend sent the customer to the return URL: the onboarding is over here.
-                finishWith(result)
+                // Only the main frame ends the onboarding: a frame a trusted page embeds could
+                // otherwise hand the app a forged session_id and status. Either way the return
+                // URL never loads in the webview.
+                if (request.isForMainFrame) {
+                    // The backend sent the customer to the return URL: the onboarding is over here.
+                    finishWith(result)
+                } else {
+                    Log.w(TAG, "ignored a return URL outside the main frame")
+                }
                 return true
             }
             if (!request.isForMainFrame) return false

@@ -114,14 +114,22 @@ export function WiseOnboardingWebView({ url, onFinish }: WiseOnboardingWebViewPr
     (request: ShouldStartLoadRequest): boolean => {
       const result = resultFor(request.url);
       if (result !== null) {
-        // The backend sent the customer to the return URL: the onboarding is over here.
-        if (!finished.current) {
+        // Only the top frame ends the onboarding: a frame a trusted page embeds could otherwise
+        // hand the app a forged session_id and status. react-native-webview reports isTopFrame on
+        // iOS only; on Android it is undefined, so there a frame's return URL still counts (the
+        // README says so). Either way this navigation is cancelled.
+        if (request.isTopFrame !== false && !finished.current) {
+          // The backend sent the customer to the return URL: the onboarding is over here.
           finished.current = true;
           onFinish(result);
         }
         return false;
       }
-      // Frames inside a trusted page may load what that page embeds (iOS reports isTopFrame).
+      // Only the top frame is restricted: frames inside a trusted page load whatever that page
+      // embeds. Blocking untrusted frames here could break Wise's onboarding, whose pages may
+      // embed frames from origins no config can list, and would only work on iOS: on Android
+      // react-native-webview leaves isTopFrame undefined, so a frame's navigation looks like
+      // the top frame's. What frames may use the camera is up to the library (see the README).
       if (request.isTopFrame === false || request.url === 'about:blank') {
         return true;
       }
@@ -146,8 +154,9 @@ export function WiseOnboardingWebView({ url, onFinish }: WiseOnboardingWebViewPr
       // iOS: play the camera preview inside the page, started by the page itself.
       allowsInlineMediaPlayback
       mediaPlaybackRequiresUserAction={false}
-      // iOS 15+: grant the camera only to the page's own host (which is always a trusted origin,
-      // because nothing else may load as the top frame), deny every other frame.
+      // iOS 15+: the library grants capture when the host WebKit reports for the request is the
+      // shown page's host (always trusted: nothing else loads as the top frame) and denies the
+      // rest. Android ignores this prop: the library grants capture to any origin that asks.
       mediaCapturePermissionGrantType="grantIfSameHostElseDeny"
       setSupportMultipleWindows={false}
       allowFileAccess={false}
