@@ -19,6 +19,7 @@ from tests.lifecycle.helpers import (
     ACCESS_TOKEN_SECONDS,
     MARGIN_SECONDS,
     LifecycleApi,
+    age_tokens,
     instance_config,
     link_customer,
     refreshes,
@@ -97,14 +98,16 @@ def test_the_command_reports_and_counts_revocations(
     api = LifecycleApi(stack.kit_url)
     link_many(api, wise, stack, ["c-1", "c-2"])
     wise.revoke_user("c-2@example.com")
-    # The command runs on the system clock: a margin longer than a token's life makes both due.
-    env = instance_config(stack, database_url, ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS="86400")
+    # The command runs on the system clock: both tokens are aged to a minute before expiry.
+    age_tokens(database_url, ACCESS_TOKEN_SECONDS - 60)
+    env = instance_config(stack, database_url)
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
     result = CliRunner().invoke(main, ["refresh-tokens"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ("refreshed 1, skipped 0, reauthorization_required 1, failed 0")
     assert api.link("c-2").json()["status"] == "reauthorization_required"
+    age_tokens(database_url, ACCESS_TOKEN_SECONDS - 60)  # c-1's new token is due in turn
     wise.add_fault("POST", "/oauth/token", status=503, grant_type="refresh_token")
     failed = CliRunner().invoke(main, ["refresh-tokens"])
     assert failed.exit_code == 1
