@@ -145,16 +145,27 @@ def process_pending(*, db: Session, settings: Settings, now: datetime, limit: in
 # -- internals --------------------------------------------------------------------------------
 
 
-def _process(db: Session, settings: Settings, now: datetime, row: WiseWebhookEvent) -> str:
-    outcome, apply = _plan(db, row)
+def _process(db: Session, settings: Settings, now: datetime, row: WiseWebhookEvent) -> str | None:
+    if row.event_key is not None:
+        # Copies of one event (one per subscription) are processed one after the other, so the
+        # later one sees that the earlier one was applied. On PostgreSQL these row locks (in id
+        # order) do it; SQLite ignores FOR UPDATE, and there the claim below, the first write of
+        # the transaction, waits for the other writer's commit.
+        db.exec(
+            select(E.id)
+            .where(col(E.event_key) == row.event_key)
+            .order_by(col(E.id))
+            .with_for_update()
+        ).all()
     claimed = db.exec(
-        update(E)
-        .where(col(E.id) == row.id, col(E.processed_at).is_(None))
-        .values(processed_at=now, outcome=outcome)
+        update(E).where(col(E.id) == row.id, col(E.processed_at).is_(None)).values(processed_at=now)
     )
     if claimed.rowcount != 1:
         db.rollback()
-        return outcome
+        return None  # another worker processed it
+    # Planned after the claim, so a copy applied meanwhile is seen as one.
+    outcome, apply = _plan(db, row)
+    db.exec(update(E).where(col(E.id) == row.id).values(outcome=outcome))
     if apply is not None:
         apply(db, settings, now)
     db.commit()
