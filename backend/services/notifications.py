@@ -274,6 +274,13 @@ class _Notifier:
                 self._again = False
 
 
+def deliver_queued(app: Flask) -> None:
+    """Start delivering in the background if work in this app context queued a notification."""
+    if g.pop(PENDING_FLAG, False):
+        notifier: _Notifier = app.extensions[NOTIFIER]
+        notifier.kick()
+
+
 def background_busy(app: Flask) -> bool:
     """Tell whether ``app`` is delivering notifications in the background right now."""
     notifier: _Notifier = app.extensions[NOTIFIER]
@@ -287,6 +294,5 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def deliver_after_request(response: Response) -> Response:
-        if g.pop(PENDING_FLAG, False):
-            notifier.kick()
+        deliver_queued(app)
         return response

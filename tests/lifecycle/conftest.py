@@ -20,6 +20,7 @@ from tests.lifecycle.helpers import (
     PartnerReceiver,
     Signer,
     link_customer,
+    settled,
 )
 from tests.support.factories import API_KEY, TEST_RETURN_URLS
 from tests.support.kit import TIMEOUT
@@ -107,6 +108,10 @@ class Hooks:
             headers=self.signer.headers(body, delivery_id or str(uuid.uuid4()), **headers),
             timeout=TIMEOUT,
         )
+
+    def settle(self) -> None:
+        """Wait until the kit has applied what it stored (it answers Wise first)."""
+        settled(self.stack)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from sample_app.demo import Stack, kit_config
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import API_KEY
 from tests.support.kit import TIMEOUT, KitApi
+from tests.support.waiting import wait_until
 
 CLIENT_ID = "acme-bank-demo"
 CLIENT_SECRET = "acme-bank-demo-secret"
@@ -143,6 +144,16 @@ def age_tokens(database_url: str, seconds: int) -> None:
             db.add(link)
         db.commit()
     engine.dispose()
+
+
+def settled(stack: Stack) -> None:
+    """Wait until the kit has applied every webhook it stored: it applies them after answering."""
+    database_url = stack.kit_app.extensions["onboarding.settings"].database_url
+    wait_until(
+        lambda: query(database_url, "SELECT id FROM wise_webhook_event WHERE processed_at IS NULL"),
+        lambda pending: pending == [],
+        what="stored webhooks to be applied",
+    )
 
 
 def stored_tokens(stack: Stack, database_url: str, external_id: str = "c-123") -> tuple[str, str]:

@@ -45,6 +45,7 @@ def race(hooks: Hooks, bodies: list[bytes]) -> list[int]:
 def transfers_race(hooks: Hooks, database_url: str) -> None:
     bodies = [transfer_body(1000 + n, state, at) for n in range(TRANSFERS) for state, at in STATES]
     assert race(hooks, bodies) == [200] * len(bodies)
+    hooks.settle()
     for n in range(TRANSFERS):
         answer = hooks.api.http.get(
             f"{hooks.stack.kit_url}/api/v1/wise-transfers/{1000 + n}", timeout=TIMEOUT
@@ -58,6 +59,7 @@ def duplicates_race(hooks: Hooks, database_url: str) -> None:
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
     body = verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z")
     assert race(hooks, [body] * 10) == [200] * 10
+    hooks.settle()
     assert len(query(database_url, "SELECT id FROM wise_webhook_event")) == 1
     events = query(database_url, "SELECT event FROM wise_link_event")
     assert [e["event"] for e in events].count("verification_changed") == 1

@@ -115,6 +115,7 @@ def test_every_status_change_reaches_the_partner_signed_and_in_order(
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
     hooks.wise.set_verification(linked.profile_id, "verified")
     hooks.wise.flush_webhooks()
+    hooks.settle()
     hooks.wise.revoke_user(linked.email)
     clock.advance(ACCESS_TOKEN_SECONDS)
     assert hooks.api.access_token().status_code == 409
@@ -163,6 +164,7 @@ def test_a_partner_outage_loses_nothing(
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
     wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n == 1, what="a first try")
     hooks.post(verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z"))
+    hooks.settle()
     assert hooks.api.unlink().status_code == 204
     app = hooks.stack.kit_app
     wait_until(lambda: notifications.background_busy(app), lambda busy: not busy, what="idle")
@@ -268,6 +270,7 @@ def test_the_wise_webhook_is_answered_while_the_partner_hangs(
     attempts = hooks.wise.flush_webhooks()
     assert [a["status_code"] for a in attempts] == [200]
     assert attempts[0]["succeeded"] is True  # 2xx within Wise's window, partner still held
+    hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "verified"
     assert len(receiver.events()) == 1
     receiver.release()
