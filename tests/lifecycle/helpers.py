@@ -64,6 +64,13 @@ class LifecycleApi(KitApi):
             timeout=TIMEOUT,
         )
 
+    def simulate_verification(self, external_id: str = "c-123") -> requests.Response:
+        """``POST /api/v1/customers/<id>/wise-link/simulate-verification`` (sandbox only)."""
+        return self.http.post(
+            f"{self.base_url}/api/v1/customers/{external_id}/wise-link/simulate-verification",
+            timeout=TIMEOUT,
+        )
+
     def unlink(self, external_id: str = "c-123") -> requests.Response:
         """``DELETE /api/v1/customers/<id>/wise-link``."""
         return self.http.delete(
