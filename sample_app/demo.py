@@ -212,9 +212,8 @@ Acme Bank logins (password acme-demo):
   mary@example.com         new to Wise: Acme pre-fills her Wise account (prefill mode)
   charles@engines.example  a business new to Wise: company, director and owner pre-filled
 
-The kit is subscribed to the emulator's webhooks. To verify a linked profile or revoke access:
-  curl -X POST -H 'Content-Type: application/json' -d '{{"state": "verified"}}' \\
-    {stack.emulator_url}/__emulator/profiles/<profile id>/verification
+The kit is subscribed to the emulator's webhooks. Once linked, press "Simulate verification" on
+the account page. To revoke Ada's access at Wise:
   curl -X POST {stack.emulator_url}/__emulator/users/ada@example.com/revoke
 Press Ctrl+C to stop."""
     )
