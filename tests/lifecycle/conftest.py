@@ -38,6 +38,28 @@ def linked(api: LifecycleApi, wise: EmulatorControl, stack: Stack) -> Linked:
     return link_customer(api, wise, stack)
 
 
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+# Runs a test on SQLite and on PostgreSQL (skipped with a reason when no server answers): the
+# compare-and-set paths behave differently under PostgreSQL's row locks and READ COMMITTED.
+ON_BOTH_DATABASES = pytest.mark.parametrize("db_url", ["sqlite", POSTGRES], indirect=True)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The test's database: SQLite, or a fresh PostgreSQL one under ``ON_BOTH_DATABASES``."""
+    kind = getattr(request, "param", "sqlite")
+    return str(request.getfixturevalue("postgres_url" if kind == "postgres" else "database_url"))
+
+
+@pytest.fixture
+def db_stack(db_url: str, clock: FrozenClock) -> Iterator[Stack]:
+    """The demo stack with the kit on ``db_url``."""
+    running = stack_with(db_url, clock)
+    yield running
+    running.stop()
+    running.kit_app.extensions["onboarding.db"].dispose()
+
+
 @pytest.fixture
 def pg_stack(postgres_url: str, clock: FrozenClock) -> Iterator[Stack]:
     """The demo stack with the kit on a fresh PostgreSQL database."""
@@ -126,10 +148,11 @@ def pg_hooks(postgres_url: str, clock: FrozenClock, signer: Signer) -> Iterator[
 
 
 @pytest.fixture
-def hooks(database_url: str, clock: FrozenClock, signer: Signer) -> Iterator[Hooks]:
-    """The demo stack with a known webhook key pair."""
-    running = stack_with(database_url, clock, signer)
+def hooks(db_url: str, clock: FrozenClock, signer: Signer) -> Iterator[Hooks]:
+    """The demo stack with a known webhook key pair, on ``db_url``."""
+    running = stack_with(db_url, clock, signer)
     yield Hooks(
         running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
     )
     running.stop()
+    running.kit_app.extensions["onboarding.db"].dispose()

@@ -15,6 +15,7 @@ from backend.db import get_session
 from backend.services import tokens
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
+from tests.lifecycle.conftest import ON_BOTH_DATABASES
 from tests.lifecycle.helpers import (
     ACCESS_TOKEN_SECONDS,
     MARGIN_SECONDS,
@@ -37,10 +38,12 @@ def link_many(api: LifecycleApi, wise: EmulatorControl, stack: Stack, ids: list[
         link_customer(api, wise, stack, external_id=external_id, email=email)
 
 
+@ON_BOTH_DATABASES
 def test_every_instance_at_once_refreshes_each_due_link_once(
-    stack: Stack, wise: EmulatorControl, clock: FrozenClock, database_url: str
+    db_stack: Stack, clock: FrozenClock, db_url: str
 ) -> None:
-    api = LifecycleApi(stack.kit_url)
+    stack, database_url = db_stack, db_url
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
     link_many(api, wise, stack, ["c-1", "c-2", "c-3"])
     clock.advance(20_000)
     link_many(api, wise, stack, ["c-4"])  # linked later: not due yet
