@@ -156,3 +156,26 @@ def hooks(db_url: str, clock: FrozenClock, signer: Signer) -> Iterator[Hooks]:
     )
     running.stop()
     running.kit_app.extensions["onboarding.db"].dispose()
+
+
+PARTNER_SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuv"
+
+
+@pytest.fixture
+def notified(
+    db_url: str, clock: FrozenClock, signer: Signer, receiver: PartnerReceiver
+) -> Iterator[Hooks]:
+    """A stack on ``db_url`` whose kit pushes link changes to ``receiver``."""
+    running = stack_with(
+        db_url,
+        clock,
+        signer,
+        ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
+        ONBOARDING_PARTNER_WEBHOOK_SECRET=PARTNER_SECRET,
+    )
+    yield Hooks(
+        running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
+    )
+    receiver.release()
+    running.stop()
+    running.kit_app.extensions["onboarding.db"].dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from backend.clock import FrozenClock
 from backend.db import get_session
 from backend.services import notifications
 from sample_app.demo import Stack
-from tests.lifecycle.conftest import ON_BOTH_DATABASES, Hooks, stack_with
+from tests.lifecycle.conftest import ON_BOTH_DATABASES, PARTNER_SECRET, Hooks, stack_with
 from tests.lifecycle.helpers import (
     ACCESS_TOKEN_SECONDS,
     LifecycleApi,
@@ -32,7 +32,7 @@ from tests.lifecycle.helpers import (
 )
 from tests.support.waiting import wait_until
 
-SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuv"
+SECRET = PARTNER_SECRET
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "link-lifecycle.md"
@@ -51,28 +51,6 @@ def documented_verifier() -> Callable[..., bool]:
 
 
 verify_onboarding_signature = documented_verifier()
-
-
-@pytest.fixture
-def notified(
-    db_url: str, clock: FrozenClock, signer: Signer, receiver: PartnerReceiver
-) -> Iterator[Hooks]:
-    """A stack on ``db_url`` whose kit pushes link changes to ``receiver``."""
-    running = stack_with(
-        db_url,
-        clock,
-        signer,
-        ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
-        ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
-    )
-    from sample_app.wise_emulator import EmulatorControl
-
-    yield Hooks(
-        running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
-    )
-    receiver.release()
-    running.stop()
-    running.kit_app.extensions["onboarding.db"].dispose()
 
 
 def outbox(database_url: str) -> list[dict[str, Any]]:
