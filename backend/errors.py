@@ -193,6 +193,17 @@ class WiseRefused(OnboardingError):
     description = "Wise refused the request."
 
 
+class SandboxOnly(OnboardingError):
+    """A sandbox simulation asked of a kit configured for production, where Wise has none."""
+
+    status = 403
+    error = "sandbox_only"
+    description = (
+        "Verification can only be simulated in Wise's sandbox; this kit is configured for "
+        "production (ONBOARDING_ENV or ONBOARDING_WISE_ENVIRONMENT)."
+    )
+
+
 class InvalidWebhookSignature(OnboardingError):
     """A webhook whose ``X-Signature-SHA256`` is missing, malformed or wrong."""
 

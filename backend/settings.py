@@ -331,6 +331,10 @@ LIFECYCLE_DEFAULTS: dict[str, str] = {
     "ONBOARDING_PARTNER_WEBHOOK_SECRET": "",
     "ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS": "15",
 }
+# Wise's user access tokens live 12 hours (expires_in 43199). A margin of more than half of that
+# would refresh tokens more often than they are used up; the broker also never treats a token
+# as due in the first half of its own lifetime, whatever the margin.
+MAX_TOKEN_REFRESH_MARGIN_SECONDS = 6 * 3600
 # Hosts of Wise's production API; a sandbox configuration pointing at them is a mistake.
 PRODUCTION_WISE_HOSTS = ("api.wise.com", "api.transferwise.com", "api-mtls.transferwise.com")
 
@@ -376,7 +380,9 @@ def load_lifecycle_settings(environ: Mapping[str, str], *, production: bool) -> 
         wise_environment=environment,  # type: ignore[arg-type]  # checked above
         wise_webhook_public_keys=keys,
         wise_client_key=raw["ONBOARDING_WISE_CLIENT_KEY"].strip(),
-        token_refresh_margin_seconds=_int(raw, "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS", 0, 86400),
+        token_refresh_margin_seconds=_int(
+            raw, "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS", 0, MAX_TOKEN_REFRESH_MARGIN_SECONDS
+        ),
         partner_webhook_url=url,
         partner_webhook_secret=raw["ONBOARDING_PARTNER_WEBHOOK_SECRET"].strip(),
         partner_webhook_timeout_seconds=_float(

@@ -22,7 +22,7 @@ from flask import Flask
 
 from backend import create_app, extensions
 from backend import db as database
-from backend.services import subscriptions
+from backend.services import notifications, subscriptions
 from sample_app.acme import AcmeConfig, create_acme_app
 from sample_app.serving import ServerThread
 from sample_app.wise_emulator import (
@@ -32,6 +32,8 @@ from sample_app.wise_emulator import (
 )
 
 KIT_HOST = "localhost"
+# The demo retries partner notifications this often, so it needs no cron.
+DEMO_DELIVERY_INTERVAL = 5.0
 EMULATOR_HOST = "127.0.0.1"
 APP_RETURN_URL = "acmebank://wise/return"
 
@@ -69,6 +71,9 @@ class Stack:
     emulator_app: Flask
     acme_app: Flask
     secrets: StackSecrets
+    # The partner-notification delivery loop, when the stack runs one (the demo does).
+    deliverer: threading.Thread | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def kit_url(self) -> str:
@@ -86,7 +91,10 @@ class Stack:
         return self.acme.url(KIT_HOST)
 
     def stop(self) -> None:
-        """Stop all three servers."""
+        """Stop the delivery loop, if any, and all three servers."""
+        self.stopping.set()
+        if self.deliverer is not None:
+            self.deliverer.join(timeout=30)
         for server in (self.acme, self.kit, self.emulator):
             server.stop()
 
@@ -135,8 +143,14 @@ def build_stack(
     stack_secrets: StackSecrets | None = None,
     kit_overrides: Mapping[str, Any] | None = None,
     emulator_config: EmulatorConfig | None = None,
+    notification_interval: float | None = None,
 ) -> Stack:
-    """Bind three loopback servers, build the apps so they know each other, and start serving."""
+    """Bind three loopback servers, build the apps so they know each other, and start serving.
+
+    With ``notification_interval``, and partner notifications configured, a background loop also
+    delivers due notifications every that many seconds, as ``notifications deliver --watch``
+    does in production: failed deliveries are retried without cron.
+    """
     shared = stack_secrets or StackSecrets()
     kit = ServerThread(port=kit_port)
     emulator = ServerThread(port=emulator_port)
@@ -169,7 +183,17 @@ def build_stack(
     for server in (emulator, kit, acme):
         server.start()
     subscribe_kit_webhooks(kit.app, f"{kit_url}/webhooks/wise")
-    return Stack(kit, emulator, acme, kit.app, emulator.app, acme.app, shared)
+    stack = Stack(kit, emulator, acme, kit.app, emulator.app, acme.app, shared)
+    delivering = extensions.settings_from(kit.app).lifecycle.partner_notifications_enabled
+    if notification_interval is not None and delivering:
+        stack.deliverer = threading.Thread(
+            target=notifications.watch,
+            kwargs={"app": kit.app, "stop": stack.stopping, "interval": notification_interval},
+            name="partner-notification-deliverer",
+            daemon=True,
+        )
+        stack.deliverer.start()
+    return stack
 
 
 def subscribe_kit_webhooks(kit_app: Flask, url: str) -> None:
@@ -197,6 +221,7 @@ def demo_command(kit_port: int, emulator_port: int, acme_port: int, database_url
         emulator_port=emulator_port,
         acme_port=acme_port,
         stack_secrets=StackSecrets.load_or_create(Path("instance/demo-secrets.json")),
+        notification_interval=DEMO_DELIVERY_INTERVAL,
     )
     click.echo(
         f"""
@@ -212,9 +237,8 @@ Acme Bank logins (password acme-demo):
   mary@example.com         new to Wise: Acme pre-fills her Wise account (prefill mode)
   charles@engines.example  a business new to Wise: company, director and owner pre-filled
 
-The kit is subscribed to the emulator's webhooks. To verify a linked profile or revoke access:
-  curl -X POST -H 'Content-Type: application/json' -d '{{"state": "verified"}}' \\
-    {stack.emulator_url}/__emulator/profiles/<profile id>/verification
+The kit is subscribed to the emulator's webhooks. Once linked, press "Simulate verification" on
+the account page. To revoke Ada's access at Wise:
   curl -X POST {stack.emulator_url}/__emulator/users/ada@example.com/revoke
 Press Ctrl+C to stop."""
     )

@@ -68,6 +68,13 @@ def issue_access_token(external_id: str) -> Response:
     )
 
 
+@bp.post("/<external_id>/wise-link/simulate-verification")
+def simulate_verification(external_id: str) -> Response:
+    """Sandbox only: ask Wise to verify the profile; the status follows with Wise's webhook."""
+    row = verification.simulate_verification(broker=broker(), customer_external_id=external_id)
+    return json_response(WiseLinkPublic.of(row), status=202)
+
+
 @bp.delete("/<external_id>/wise-link")
 def delete_link(external_id: str) -> Response:
     """Unlink the customer: the tokens are erased, the audit trail is kept."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from functools import partial
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from backend import extensions
 from backend.db import get_session
@@ -17,7 +19,7 @@ MAX_WEBHOOK_BYTES = 32 * 1024
 
 @bp.post("/webhooks/wise")
 def receive() -> Response:
-    """Verify the signature, store the event, answer 200; apply it after the commit."""
+    """Verify the signature, store the event, answer 200; apply it once the answer is sent."""
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         raise WebhookTooLarge()
     # The signature covers these exact bytes: never parse and re-serialize before checking.
@@ -33,4 +35,10 @@ def receive() -> Response:
         delivery_id=request.headers.get("X-Delivery-Id"),
         test=request.headers.get("X-Test-Notification", "").strip().lower() == "true",
     )
-    return jsonify(received=True, duplicate=received.duplicate)
+    response = jsonify(received=True, duplicate=received.duplicate)
+    if received.pending and received.event_id is not None:
+        # Wise needs the 200 within 5 s, and applying may wait on a locked link row: the server
+        # runs this after the answer is written, and a failure leaves the event pending.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(partial(webhooks.apply_stored, app, received.event_id))
+    return response

@@ -70,12 +70,15 @@ def delete(subscription_id: str) -> None:
 
 @webhooks.command()
 def process() -> None:
-    """Apply stored webhook events whose processing was interrupted."""
+    """Apply stored webhook events whose processing failed or was interrupted (run every minute)."""
     with create_app().app_context():
-        count = webhook_events.process_pending(
+        # Partner notifications these events cause wait in the outbox for `notifications deliver`.
+        report = webhook_events.process_pending(
             db=get_session(), settings=extensions.settings(), now=extensions.clock().now()
         )
-    click.echo(f"processed {count} pending event(s)")
+    click.echo(f"processed {report.processed} pending event(s), {report.failed} failed")
+    if report.failed:
+        raise SystemExit(1)
 
 
 def _call(action: Callable[[], T]) -> T:

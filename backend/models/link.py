@@ -50,6 +50,8 @@ class WiseLink(SQLModel, table=True):
     access_token_ciphertext: str | None = None
     refresh_token_ciphertext: str | None = None
     access_token_expires_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # When the kit received the current access token from Wise: with the expiry, its lifetime.
+    access_token_obtained_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     refresh_token_expires_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     session_id: str | None = SQLField(default=None, max_length=36)
     identity_check: str | None = SQLField(default=None, max_length=16)

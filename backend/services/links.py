@@ -26,6 +26,7 @@ TOKENS_ERASED = {
     "access_token_ciphertext": None,
     "refresh_token_ciphertext": None,
     "access_token_expires_at": None,
+    "access_token_obtained_at": None,
     "refresh_token_expires_at": None,
     "refresh_lease_owner": None,
     "refresh_lease_until": None,
@@ -102,6 +103,7 @@ def store_link(
         cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
     )
     link.access_token_expires_at = tokens.access_token_expires_at
+    link.access_token_obtained_at = now
     link.refresh_token_expires_at = tokens.refresh_token_expires_at
     link.refresh_lease_owner = None
     link.refresh_lease_until = None

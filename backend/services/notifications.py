@@ -19,6 +19,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,8 +29,9 @@ from flask import Flask, Response, g, has_app_context
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from backend import outbound
+from backend import extensions, outbound
 from backend.clock import Clock
+from backend.db import get_session
 from backend.models import PartnerNotification, WiseLink, WiseLinkPublic
 from backend.settings import Settings
 
@@ -128,6 +130,38 @@ def deliver_due(
             return DeliveryReport(delivered, 1)
         delivered += 1
     return DeliveryReport(delivered, 0)
+
+
+def watch(
+    *,
+    app: Flask,
+    stop: threading.Event,
+    interval: float,
+    on_report: Callable[[DeliveryReport], None] | None = None,
+    limit: int = 100,
+) -> None:
+    """Deliver due notifications every ``interval`` seconds until ``stop`` is set.
+
+    For a long-running deliverer (``notifications deliver --watch``, the demo). A run that fails
+    (database unreachable, say) is logged and tried again next round; setting ``stop`` ends the
+    loop after the delivery in progress, never in the middle of one.
+    """
+    while not stop.is_set():
+        report = DeliveryReport(0, 0)
+        try:
+            with app.app_context():
+                report = deliver_due(
+                    db=get_session(),
+                    settings=extensions.settings(),
+                    clock=extensions.clock(),
+                    limit=limit,
+                )
+        except Exception:
+            logger.exception("partner notification delivery run failed; trying again")
+        if on_report is not None and (report.delivered or report.failed):
+            on_report(report)
+        if report.delivered < limit:  # a full batch may have more behind it: go round at once
+            stop.wait(interval)
 
 
 def pending_count(*, db: Session) -> int:
@@ -255,9 +289,6 @@ class _Notifier:
         threading.Thread(target=self._run, name="partner-notifications", daemon=True).start()
 
     def _run(self) -> None:
-        from backend import extensions
-        from backend.db import get_session
-
         while True:
             try:
                 with self.app.app_context():
@@ -274,6 +305,13 @@ class _Notifier:
                 self._again = False
 
 
+def deliver_queued(app: Flask) -> None:
+    """Start delivering in the background if work in this app context queued a notification."""
+    if g.pop(PENDING_FLAG, False):
+        notifier: _Notifier = app.extensions[NOTIFIER]
+        notifier.kick()
+
+
 def background_busy(app: Flask) -> bool:
     """Tell whether ``app`` is delivering notifications in the background right now."""
     notifier: _Notifier = app.extensions[NOTIFIER]
@@ -287,6 +325,5 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def deliver_after_request(response: Response) -> Response:
-        if g.pop(PENDING_FLAG, False):
-            notifier.kick()
+        deliver_queued(app)
         return response

@@ -7,6 +7,12 @@ then stores the new tokens and frees the lease in one ``UPDATE ... WHERE lease_o
 Everyone else polls the row until the lease is freed and takes the result: fresh tokens, a
 ``reauthorization_required`` link, or (when the winner hit a transient error) a 503.
 
+A token is due within the margin of its expiry, but never in the first half of its own lifetime
+(``is_due``), and a caller that found a token due accepts whatever token replaced it. Otherwise a
+margin as long as the token's lifetime (or Wise shortening the lifetime) would make every fresh
+token due at once: waiters would see no usable token, and every later call would refresh again,
+killing the token the previous caller was just handed.
+
 Wise's answers are classified once, here: 400 ``invalid_grant``, 401 or 403 from the refresh
 mean the grant is gone (the link needs reauthorization and its tokens are erased); 5xx, 429,
 timeouts and unreadable answers are transient and never touch the tokens.
@@ -82,7 +88,7 @@ class Broker:
 
     @property
     def margin(self) -> timedelta:
-        """Tokens closer than this to expiry are refreshed before being handed out."""
+        """Tokens closer than this to expiry are refreshed first (see ``is_due`` for the cap)."""
         return timedelta(seconds=self.settings.lifecycle.token_refresh_margin_seconds)
 
     @property
@@ -90,6 +96,23 @@ class Broker:
         """How long a refresh lease lasts."""
         s = self.settings
         return timedelta(seconds=s.wise_connect_timeout + s.wise_read_timeout + LEASE_SLACK_SECONDS)
+
+
+def is_due(
+    *, expires_at: datetime | None, obtained_at: datetime | None, now: datetime, margin: timedelta
+) -> bool:
+    """Tell whether a token must be refreshed before it is handed out.
+
+    Within ``margin`` of expiry, but at most half the token's lifetime before it: a token just
+    obtained from Wise is never due. ``obtained_at`` is unknown (None) for links stored before
+    the kit recorded it; then only the margin counts.
+    """
+    if expires_at is None:
+        return True
+    effective = margin
+    if obtained_at is not None:
+        effective = min(margin, (expires_at - obtained_at) / 2)
+    return expires_at - now <= effective
 
 
 def is_revocation(exc: WiseOAuthError) -> bool:
@@ -118,26 +141,40 @@ def access_token(
     if current is not None:
         return current
     assert link.id is not None
-    refreshed = refresh_link(broker=broker, link_id=link.id, rejected_token=rejected_token)
+    refreshed = refresh_link(
+        broker=broker,
+        link_id=link.id,
+        rejected_token=rejected_token,
+        due_token=_stored(broker, link),
+    )
     assert refreshed is not None
     return refreshed.token
 
 
 def refresh_link(
-    *, broker: Broker, link_id: int, rejected_token: str | None = None, wait: bool = True
+    *,
+    broker: Broker,
+    link_id: int,
+    rejected_token: str | None = None,
+    due_token: str | None = None,
+    wait: bool = True,
 ) -> Refreshed | None:
-    """Refresh one link single-flight. With ``wait=False``, return None if another holds it."""
+    """Refresh one link single-flight. With ``wait=False``, return None if another holds it.
+
+    ``due_token`` is the token the caller found due ("" when none was stored): once another
+    caller has replaced it, the replacement is taken even if it is itself within the margin.
+    """
     owner = uuid.uuid4().hex
     deadline = time.monotonic() + broker.lease.total_seconds() + 1
     may_take = True
     while True:
         if may_take and _take_lease(broker, link_id, owner):
-            return _refresh_as_holder(broker, link_id, owner, rejected_token)
+            return _refresh_as_holder(broker, link_id, owner, rejected_token, due_token)
         if not wait:
             return None
         # Someone else holds the lease: only read until they are done (no write attempts).
         link = _current(broker, link_id)
-        current = _usable(broker, link, rejected_token)
+        current = _usable(broker, link, rejected_token, due_token)
         if current is not None:
             return Refreshed(current, called_wise=False)
         if link.refresh_lease_owner is None:
@@ -158,17 +195,26 @@ def refresh_due(*, broker: Broker) -> dict[str, int]:
     Safe to run on every instance at once: the lease makes each link refresh once, and a link
     another instance is refreshing is skipped. Returns counts by outcome.
     """
-    due_by = _now(broker) + broker.margin
-    ids = broker.db.exec(
-        select(L.id)
+    now = _now(broker)
+    candidates = broker.db.exec(
+        select(L.id, L.access_token_expires_at, L.access_token_obtained_at)
         .where(
             col(L.status) == LinkStatus.LINKED,
             col(L.refresh_token_ciphertext).is_not(None),
-            or_(col(L.access_token_expires_at).is_(None), col(L.access_token_expires_at) <= due_by),
+            or_(
+                col(L.access_token_expires_at).is_(None),
+                col(L.access_token_expires_at) <= now + broker.margin,
+            ),
         )
         .order_by(col(L.id))
     ).all()
     broker.db.commit()
+    # The half-lifetime rule needs each token's own lifetime, so it is applied here, not in SQL.
+    ids = [
+        link_id
+        for link_id, expires_at, obtained_at in candidates
+        if is_due(expires_at=expires_at, obtained_at=obtained_at, now=now, margin=broker.margin)
+    ]
     counts = {"refreshed": 0, "skipped": 0, "reauthorization_required": 0, "failed": 0}
     for link_id in ids:
         assert link_id is not None
@@ -192,17 +238,41 @@ def _now(broker: Broker) -> datetime:
     return broker.clock.now()
 
 
-def _usable(broker: Broker, link: WiseLink, rejected: str | None) -> BrokeredToken | None:
-    """The stored token if it is far enough from expiry and not the one Wise refused."""
+def _usable(
+    broker: Broker, link: WiseLink, rejected: str | None, due_token: str | None = None
+) -> BrokeredToken | None:
+    """The stored token if it may be handed out: unexpired, not the one Wise refused, and either
+    not due or a replacement of ``due_token`` (the token this caller found due)."""
     expires = link.access_token_expires_at
     if link.status != LinkStatus.LINKED or not link.access_token_ciphertext or expires is None:
         return None
-    if expires <= _now(broker) + broker.margin:
+    now = _now(broker)
+    if expires <= now:
         return None
     token = _open(broker.cipher, link.access_token_ciphertext)
-    if rejected is not None and hmac.compare_digest(token.encode(), rejected.encode()):
+    if rejected is not None and _same(token, rejected):
         return None
-    return BrokeredToken(token, expires)
+    if due_token is not None and not _same(token, due_token):
+        # Another caller refreshed after we found the token due: its result is the freshest
+        # token Wise will give, and refreshing again would only kill it.
+        return BrokeredToken(token, expires)
+    due = is_due(
+        expires_at=expires,
+        obtained_at=link.access_token_obtained_at,
+        now=now,
+        margin=broker.margin,
+    )
+    return None if due else BrokeredToken(token, expires)
+
+
+def _stored(broker: Broker, link: WiseLink) -> str:
+    """The link's stored access token, or "" when none is stored."""
+    ciphertext = link.access_token_ciphertext
+    return _open(broker.cipher, ciphertext) if ciphertext else ""
+
+
+def _same(token: str, other: str) -> bool:
+    return hmac.compare_digest(token.encode(), other.encode())
 
 
 def _take_lease(broker: Broker, link_id: int, owner: str) -> bool:
@@ -239,11 +309,13 @@ def _release(broker: Broker, link_id: int, owner: str) -> None:
     broker.db.commit()
 
 
-def _refresh_as_holder(broker: Broker, link_id: int, owner: str, rejected: str | None) -> Refreshed:
+def _refresh_as_holder(
+    broker: Broker, link_id: int, owner: str, rejected: str | None, due_token: str | None
+) -> Refreshed:
     """Holding the lease: re-read, call Wise with no transaction open, store the outcome."""
     try:
         link = _current(broker, link_id)
-        current = _usable(broker, link, rejected)
+        current = _usable(broker, link, rejected, due_token)
         refresh_token = (
             _open(broker.cipher, link.refresh_token_ciphertext)
             if link.refresh_token_ciphertext
@@ -277,6 +349,7 @@ def _refresh_as_holder(broker: Broker, link_id: int, owner: str, rejected: str |
     values = {
         "access_token_ciphertext": broker.cipher.encrypt(tokens.access_token),
         "access_token_expires_at": tokens.access_token_expires_at,
+        "access_token_obtained_at": _now(broker),
         "refresh_lease_owner": None,
         "refresh_lease_until": None,
         "updated_at": _now(broker),

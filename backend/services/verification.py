@@ -1,16 +1,22 @@
-"""Asking Wise whether a linked profile is verified (``?refresh=verification``)."""
+"""A linked profile's verification at Wise: asking for it, and simulating it in the sandbox.
+
+``?refresh=verification`` asks Wise and stores the answer. In the sandbox the partner can also
+make Wise verify the profile (``simulate_verification``); the status then changes when Wise's
+``profiles#verification-state-change`` webhook arrives, as it would after real checks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from backend.errors import WiseRefused, WiseTemporarilyUnavailable
+from backend.errors import SandboxOnly, WiseRefused, WiseTemporarilyUnavailable
 from backend.models import VerificationStatus, WiseLink
 from backend.services import links, tokens
 from backend.wise import WiseApiError, WiseProtocolError, WiseUnavailable
 
 DEFAULT_CURRENCIES = ("GBP", "EUR", "USD")
+T = TypeVar("T")
 
 
 def refresh_verification(
@@ -25,24 +31,15 @@ def refresh_verification(
     (which is how the kit learns that a customer revoked access) and the call is retried.
     """
     token = tokens.access_token(broker=broker, customer_external_id=customer_external_id)
-    link = links.find_link(db=broker.db, customer_external_id=customer_external_id)
-    assert link is not None
+    link = _link(broker, customer_external_id)
     assert link.id is not None
-    broker.db.commit()  # no transaction stays open while Wise answers
-    try:
-        body = _ask(broker, token.access_token, link.profile_id, source_currencies)
-    except WiseApiError as exc:
-        if exc.status != 401:
-            raise WiseRefused(f"Wise answered {exc.status} to the verification check.") from None
-        token = tokens.access_token(
-            broker=broker,
-            customer_external_id=customer_external_id,
-            rejected_token=token.access_token,
-        )
-        try:
-            body = _ask(broker, token.access_token, link.profile_id, source_currencies)
-        except WiseApiError as again:
-            raise WiseRefused(f"Wise answered {again.status} to the verification check.") from None
+    body = _with_user_token(
+        broker,
+        customer_external_id,
+        token,
+        lambda access: _ask(broker, access, link.profile_id, source_currencies),
+        what="the verification check",
+    )
     now = broker.clock.now()
     links.apply_verification(
         db=broker.db,
@@ -59,6 +56,32 @@ def refresh_verification(
     return fresh
 
 
+def simulate_verification(*, broker: tokens.Broker, customer_external_id: str) -> WiseLink:
+    """Sandbox only: ask Wise to verify the customer's profile; return the link as it is now.
+
+    Wise answers at once and sends ``profiles#verification-state-change`` afterwards; the link's
+    status changes when that webhook arrives. Refused (SandboxOnly) when the kit or its Wise
+    environment is production: Wise has no simulation there, and no partner should try.
+    """
+    settings = broker.settings
+    if settings.is_production or settings.lifecycle.wise_environment == "production":
+        raise SandboxOnly()
+    token = tokens.access_token(broker=broker, customer_external_id=customer_external_id)
+    link = _link(broker, customer_external_id)
+    _with_user_token(
+        broker,
+        customer_external_id,
+        token,
+        lambda access: _transient_as_503(
+            lambda: broker.wise.simulate_verification(
+                access_token=access, profile_id=link.profile_id
+            )
+        ),
+        what="the verification simulation",
+    )
+    return link
+
+
 def status_of(body: dict[str, Any]) -> str:
     """``verified`` when every requested currency route is verified, else ``not_verified``."""
     routes = body.get("routes")
@@ -71,13 +94,56 @@ def status_of(body: dict[str, Any]) -> str:
     return VerificationStatus.VERIFIED if verified else VerificationStatus.NOT_VERIFIED
 
 
+def _link(broker: tokens.Broker, customer_external_id: str) -> WiseLink:
+    """The customer's link (it just gave a token), read with no transaction left open."""
+    link = links.find_link(db=broker.db, customer_external_id=customer_external_id)
+    assert link is not None
+    broker.db.commit()  # no transaction stays open while Wise answers
+    return link
+
+
+def _with_user_token(
+    broker: tokens.Broker,
+    customer_external_id: str,
+    token: tokens.BrokeredToken,
+    call: Callable[[str], T],
+    *,
+    what: str,
+) -> T:
+    """Call Wise with the customer's ``token``; after a 401, once more with a refreshed token.
+
+    A 401 means the token was revoked or replaced: refreshing it is how the kit learns that a
+    customer revoked access (the refresh then raises ReauthorizationRequired).
+    """
+    try:
+        return call(token.access_token)
+    except WiseApiError as exc:
+        if exc.status != 401:
+            raise WiseRefused(f"Wise answered {exc.status} to {what}.") from None
+    token = tokens.access_token(
+        broker=broker,
+        customer_external_id=customer_external_id,
+        rejected_token=token.access_token,
+    )
+    try:
+        return call(token.access_token)
+    except WiseApiError as again:
+        raise WiseRefused(f"Wise answered {again.status} to {what}.") from None
+
+
 def _ask(
     broker: tokens.Broker, access_token: str, profile_id: int, currencies: Sequence[str]
 ) -> dict[str, Any]:
-    try:
-        return broker.wise.verification_status(
+    return _transient_as_503(
+        lambda: broker.wise.verification_status(
             access_token=access_token, profile_id=profile_id, source_currencies=currencies
         )
+    )
+
+
+def _transient_as_503(call: Callable[[], T]) -> T:
+    try:
+        return call()
     except (WiseUnavailable, WiseProtocolError) as exc:
         retry_after = getattr(exc, "retry_after", None) or tokens.DEFAULT_RETRY_AFTER
         raise WiseTemporarilyUnavailable(retry_after=retry_after) from None

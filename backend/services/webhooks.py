@@ -1,10 +1,15 @@
-"""Wise webhooks: store every verified delivery first, then process it once.
+"""Wise webhooks: store every verified delivery first, answer, then process it once.
 
 Wise retries a delivery for two weeks with a new ``X-Delivery-Id`` each time but the same body,
 and sends one copy per subscription. So a delivery is stored under a unique delivery id and a
 unique body hash (a retry of a stored delivery is a no-op), and its effect is applied at most once
 per event: processing claims the row with a compare-and-set on ``processed_at`` in the same
 transaction as the effect, and the effects themselves are idempotent compare-and-sets.
+
+Wise counts a delivery as failed unless the 200 arrives within 5 seconds, and processing can wait
+on a row another transaction holds. So the answer depends only on storing: processing runs once
+the answer is sent (``apply_stored``), and whatever it could not finish stays pending for
+``process_pending`` (``onboarding-kit webhooks process``).
 """
 
 from __future__ import annotations
@@ -17,13 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from backend import extensions
+from backend.db import get_session
 from backend.errors import InvalidWebhookSignature
 from backend.models import VerificationStatus, WiseWebhookEvent
-from backend.services import links, transfers
+from backend.services import links, notifications, transfers
 from backend.settings import Settings
 from backend.wise import signatures
 
@@ -46,6 +54,16 @@ class Received:
 
     event_id: int | None
     duplicate: bool
+    # Stored and still to be applied (not a duplicate, not a test notification).
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    """What one ``process_pending`` run did."""
+
+    processed: int
+    failed: int
 
 
 class InvalidEvent(ValueError):
@@ -62,22 +80,35 @@ def accept(
     delivery_id: str | None,
     test: bool,
 ) -> Received:
-    """Verify a delivery over its raw bytes, store it, then apply it once it is committed.
+    """Verify a delivery over its raw bytes and store it; the caller answers, then applies it.
 
     Raises InvalidWebhookSignature (nothing stored) unless a configured key signed ``body``.
-    A failure while applying is logged and left for ``process_pending``: the delivery is safe.
     """
     # The signature covers these exact bytes: they are never parsed before the check.
     if not signatures.verify(body, signature, settings.lifecycle.wise_webhook_public_keys):
         raise InvalidWebhookSignature()
-    received = receive(db=db, now=now, body=body, delivery_id=delivery_id, test=test)
-    if received.event_id is not None and not test:
-        try:
-            process(db=db, settings=settings, now=now, event_id=received.event_id)
-        except Exception:
-            db.rollback()
-            logger.exception("wise webhook stored but not applied yet")
-    return received
+    return receive(db=db, now=now, body=body, delivery_id=delivery_id, test=test)
+
+
+def apply_stored(app: Flask, event_id: int) -> None:
+    """Apply one stored event in a fresh app context, after its delivery has been answered.
+
+    Never raises: a failure is logged and the event stays pending for ``process_pending``.
+    """
+    try:
+        with app.app_context():
+            process(
+                db=get_session(),
+                settings=extensions.settings(),
+                now=extensions.clock().now(),
+                event_id=event_id,
+            )
+            # Outside a request no after-request hook runs: start the notifications it queued.
+            notifications.deliver_queued(app)
+    except Exception:
+        logger.exception(
+            "wise webhook stored but not applied yet; onboarding-kit webhooks process retries it"
+        )
 
 
 def receive(
@@ -106,7 +137,7 @@ def receive(
     except IntegrityError:
         db.rollback()
         return Received(event_id=None, duplicate=True)
-    return Received(event_id=row.id, duplicate=False)
+    return Received(event_id=row.id, duplicate=False, pending=not test)
 
 
 def process(*, db: Session, settings: Settings, now: datetime, event_id: int) -> str | None:
@@ -126,8 +157,14 @@ def process(*, db: Session, settings: Settings, now: datetime, event_id: int) ->
     raise RuntimeError("webhook event kept conflicting; left for process_pending")
 
 
-def process_pending(*, db: Session, settings: Settings, now: datetime, limit: int = 500) -> int:
-    """Process events stored but not processed (their request died); return how many."""
+def process_pending(
+    *, db: Session, settings: Settings, now: datetime, limit: int = 500
+) -> PendingReport:
+    """Process events stored but not applied (processing failed or its process died).
+
+    Events younger than ``STALE_AFTER`` are left to the request that stored them. One event
+    failing does not stop the others; it stays pending for the next run.
+    """
     ids = db.exec(
         select(E.id)
         .where(col(E.processed_at).is_(None), col(E.received_at) <= now - STALE_AFTER)
@@ -135,26 +172,42 @@ def process_pending(*, db: Session, settings: Settings, now: datetime, limit: in
         .limit(limit)
     ).all()
     db.commit()
-    done = 0
+    done = failed = 0
     for event_id in ids:
         assert event_id is not None
-        done += process(db=db, settings=settings, now=now, event_id=event_id) is not None
-    return done
+        try:
+            done += process(db=db, settings=settings, now=now, event_id=event_id) is not None
+        except Exception:
+            db.rollback()
+            failed += 1
+            logger.exception("pending wise webhook not applied; left for the next run")
+    return PendingReport(processed=done, failed=failed)
 
 
 # -- internals --------------------------------------------------------------------------------
 
 
-def _process(db: Session, settings: Settings, now: datetime, row: WiseWebhookEvent) -> str:
-    outcome, apply = _plan(db, row)
+def _process(db: Session, settings: Settings, now: datetime, row: WiseWebhookEvent) -> str | None:
+    if row.event_key is not None:
+        # Copies of one event (one per subscription) are processed one after the other, so the
+        # later one sees that the earlier one was applied. On PostgreSQL these row locks (in id
+        # order) do it; SQLite ignores FOR UPDATE, and there the claim below, the first write of
+        # the transaction, waits for the other writer's commit.
+        db.exec(
+            select(E.id)
+            .where(col(E.event_key) == row.event_key)
+            .order_by(col(E.id))
+            .with_for_update()
+        ).all()
     claimed = db.exec(
-        update(E)
-        .where(col(E.id) == row.id, col(E.processed_at).is_(None))
-        .values(processed_at=now, outcome=outcome)
+        update(E).where(col(E.id) == row.id, col(E.processed_at).is_(None)).values(processed_at=now)
     )
     if claimed.rowcount != 1:
         db.rollback()
-        return outcome
+        return None  # another worker processed it
+    # Planned after the claim, so a copy applied meanwhile is seen as one.
+    outcome, apply = _plan(db, row)
+    db.exec(update(E).where(col(E.id) == row.id).values(outcome=outcome))
     if apply is not None:
         apply(db, settings, now)
     db.commit()

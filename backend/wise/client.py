@@ -291,6 +291,17 @@ class WiseClient:
         path = f"/v3/profiles/{int(profile_id)}/verification-status/bank-transfer?{query}"
         return self._api("POST", path, access_token=access_token)
 
+    def simulate_verification(self, *, access_token: str, profile_id: int) -> None:
+        """Sandbox only: make Wise verify the profile and send its verification webhook.
+
+        ``POST /v1/simulation/profiles/{id}/verifications`` (user or application token).
+        """
+        self._call(
+            "POST",
+            f"/v1/simulation/profiles/{int(profile_id)}/verifications",
+            access_token=access_token,
+        )
+
     # -- application subscriptions (client-credentials token) --------------------------------
 
     def create_subscription(

@@ -7,7 +7,17 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from jinja2 import StrictUndefined
 
@@ -21,6 +31,12 @@ OUTCOME_TEXT = {
     "created": "You have not finished connecting your Wise account yet.",
     "launched": "You have not finished connecting your Wise account yet.",
 }
+VERIFICATION_TEXT = {
+    "verified": "Wise has verified your identity: verified.",
+    "not_verified": "Wise has not verified your identity yet.",
+    "unknown": "Wise verification: not known yet.",
+}
+UNREACHABLE = "We could not reach Wise just now. Please try again in a minute."
 FAILURE_TEXT = {
     "identity_mismatch": "The Wise account's details do not match the details we hold for you.",
     "profile_type_mismatch": "That Wise profile is not the kind of account we expected.",
@@ -73,6 +89,10 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
         if "csrf" not in session:
             session["csrf"] = secrets.token_urlsafe(32)
         return {"csrf_token": session["csrf"]}
+
+    @app.context_processor
+    def texts() -> dict[str, Any]:
+        return {"verification_text": verification_text}
 
     @app.before_request
     def check_csrf() -> None:
@@ -163,15 +183,43 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
         except KitApiError as exc:
             # 409: Wise revoked our access; the link now says so and the page offers a reconnect.
             if exc.status not in (404, 409):
-                link, _ = _read_link(kit, customer)
-                problem = "We could not reach Wise just now. Please try again in a minute."
-                html = render_template(
-                    "account.html", customer=customer, link=link, problem=problem
-                )
-                return html, 503
+                return render_account(customer, UNREACHABLE), 503
         except OSError:
             abort(502)
         return redirect(url_for("account"), code=303)
+
+    @app.post("/wise/simulate-verification")
+    def simulate_verification() -> ResponseReturnValue:
+        """Sandbox demo: have Wise verify the customer; the account page follows the change."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        try:
+            kit.simulate_verification(customer.external_id)
+        except KitApiError as exc:
+            if exc.status == 403:  # the kit runs against production Wise: no simulation there
+                problem = "Verification can only be simulated in Wise's sandbox."
+                return render_account(customer, problem), 403
+            if exc.status not in (404, 409):
+                return render_account(customer, UNREACHABLE), 503
+        except OSError:
+            abort(502)
+        return redirect(url_for("account"), code=303)
+
+    @app.get("/account/wise-link")
+    def account_link() -> ResponseReturnValue:
+        """The customer's Wise link status as JSON, which the account page polls."""
+        customer = current_customer()
+        if customer is None:
+            return jsonify(error="not_logged_in"), 401
+        link, problem = _read_link(kit, customer)
+        verification = str(link.get("verification_status") or "unknown")
+        return jsonify(
+            status=link.get("status"),
+            verification_status=verification,
+            verification_text=verification_text(verification),
+            problem=problem,
+        )
 
     @app.get("/wise/return")
     def wise_return() -> ResponseReturnValue:
@@ -228,6 +276,11 @@ def session_body(config: AcmeConfig, customer: Customer, *, prefill: bool) -> di
     return body
 
 
+def verification_text(status: str) -> str:
+    """What the account page says about a verification status (also sent to its poller)."""
+    return VERIFICATION_TEXT.get(status, VERIFICATION_TEXT["unknown"])
+
+
 def _read_link(kit: KitClient, customer: Customer) -> tuple[dict[str, object], str | None]:
     try:
         return kit.get_link(customer.external_id), None
@@ -242,8 +295,10 @@ def register_headers(app: Flask) -> None:
     def headers(response: Response) -> Response:
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' "
-            "http: https:; frame-ancestors 'none'; base-uri 'none'",
+            # Scripts and fetches from Acme itself only: the account page polls its own status.
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+            "img-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'; "
+            "base-uri 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -60,6 +60,16 @@ class KitClient:
             "GET", f"/api/v1/customers/{external_id}/wise-link", params={"refresh": "verification"}
         )
 
+    def simulate_verification(self, external_id: str) -> dict[str, Any]:
+        """``POST /api/v1/customers/<external_id>/wise-link/simulate-verification`` (sandbox).
+
+        The kit has Wise's sandbox verify the profile; the link's verification status changes
+        when Wise's webhook reaches the kit, a moment later.
+        """
+        return self._call(
+            "POST", f"/api/v1/customers/{external_id}/wise-link/simulate-verification"
+        )
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = self._http.request(method, self._base + path, timeout=self._timeout, **kwargs)
         body = response.json() if response.content else {}

@@ -85,6 +85,8 @@ class Switches:
 
     # Whether a refresh_token grant returns a new refresh token and retires the old one.
     refresh_token_rotation: bool = False
+    # Wise documents expires_in 43199 (12 hours) but promises no lifetime; tests shorten it.
+    access_token_lifetime_seconds: int = 43199
     # Wise documents both 401 and 400 for a reclaimed or wrong registration code.
     registration_code_invalid_status: int = 401
     # Wise only says a denial may come back with `error` and `error_description`.
@@ -138,6 +140,7 @@ class EmulatorConfig:
     # When False, deliveries wait for `POST /__emulator/webhooks/flush`.
     deliver_webhooks_automatically: bool = True
     refresh_token_rotation: bool = False
+    access_token_lifetime_seconds: int = 43199
     registration_code_invalid_status: int = 401
     deny_error: str = "access_denied"
     deny_error_description: str = "The user denied access to their Wise account"
@@ -154,6 +157,7 @@ class EmulatorConfig:
         """Return a fresh set of run-time switches holding this configuration's values."""
         return Switches(
             refresh_token_rotation=self.refresh_token_rotation,
+            access_token_lifetime_seconds=self.access_token_lifetime_seconds,
             registration_code_invalid_status=self.registration_code_invalid_status,
             deny_error=self.deny_error,
             deny_error_description=self.deny_error_description,

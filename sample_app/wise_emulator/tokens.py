@@ -12,7 +12,6 @@ from .errors import ApiError, oauth_error
 from .models import AccessToken, AuthCode, ClaimCode, RefreshToken
 from .store import Store, secret_matches
 
-ACCESS_TOKEN_SECONDS = 43199  # Wise's "expires_in" for its 12-hour tokens
 REFRESH_TOKEN_SECONDS = 20 * 365 * 24 * 3600  # "up to 20 years"
 AUTH_CODE_SECONDS = 30 * 60
 CLAIM_CODE_SECONDS = 5 * 60
@@ -112,7 +111,7 @@ def _new_access_token(
         client_id=client_id,
         grant=grant,
         created_at=now,
-        expires_at=now + timedelta(seconds=ACCESS_TOKEN_SECONDS),
+        expires_at=now + timedelta(seconds=store.switches.access_token_lifetime_seconds),
         user_id=user_id,
         profile_ids=profile_ids,
         refresh_token=refresh_token,
@@ -122,11 +121,16 @@ def _new_access_token(
     return token
 
 
+def _lifetime(token: AccessToken) -> int:
+    """The token's ``expires_in`` as issued (43199 unless the lifetime switch says otherwise)."""
+    return int((token.expires_at - token.created_at).total_seconds())
+
+
 def _access_fields(token: AccessToken) -> dict[str, Any]:
     return {
         "access_token": token.value,
         "token_type": "bearer",
-        "expires_in": ACCESS_TOKEN_SECONDS,
+        "expires_in": _lifetime(token),
         "expires_at": iso_millis(token.expires_at),
         "scope": SCOPE,
     }
@@ -138,7 +142,7 @@ def _user_token_response(store: Store, access: AccessToken, refresh: RefreshToke
         "access_token": access.value,
         "token_type": "bearer",
         "refresh_token": refresh.value,
-        "expires_in": ACCESS_TOKEN_SECONDS,
+        "expires_in": _lifetime(access),
         "expires_at": iso_millis(access.expires_at),
         "refresh_token_expires_in": remaining,
         "refresh_token_expires_at": iso_millis(refresh.expires_at),

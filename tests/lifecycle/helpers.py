@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,13 +15,16 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from sqlalchemy import create_engine, text
+from sqlmodel import Session, select
 from werkzeug.wrappers import Request
 
 from backend.crypto import TokenCipher
+from backend.models import WiseLink
 from sample_app.demo import Stack, kit_config
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import API_KEY
 from tests.support.kit import TIMEOUT, KitApi
+from tests.support.waiting import wait_until
 
 CLIENT_ID = "acme-bank-demo"
 CLIENT_SECRET = "acme-bank-demo-secret"
@@ -57,6 +61,13 @@ class LifecycleApi(KitApi):
         return self.http.get(
             f"{self.base_url}/api/v1/customers/{external_id}/wise-link",
             params=params,
+            timeout=TIMEOUT,
+        )
+
+    def simulate_verification(self, external_id: str = "c-123") -> requests.Response:
+        """``POST /api/v1/customers/<id>/wise-link/simulate-verification`` (sandbox only)."""
+        return self.http.post(
+            f"{self.base_url}/api/v1/customers/{external_id}/wise-link/simulate-verification",
             timeout=TIMEOUT,
         )
 
@@ -122,6 +133,34 @@ def query(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
         rows = [dict(r) for r in conn.execute(text(sql), params).mappings().all()]
     engine.dispose()
     return rows
+
+
+def age_tokens(database_url: str, seconds: int) -> None:
+    """Move every link's token timestamps back, as if ``seconds`` had passed since it was issued.
+
+    For commands, which run on the system clock rather than the test's frozen one.
+    """
+    delta = timedelta(seconds=seconds)
+    engine = create_engine(database_url)
+    with Session(engine) as db:
+        for link in db.exec(select(WiseLink)).all():
+            if link.access_token_expires_at is not None:
+                link.access_token_expires_at -= delta
+            if link.access_token_obtained_at is not None:
+                link.access_token_obtained_at -= delta
+            db.add(link)
+        db.commit()
+    engine.dispose()
+
+
+def settled(stack: Stack) -> None:
+    """Wait until the kit has applied every webhook it stored: it applies them after answering."""
+    database_url = stack.kit_app.extensions["onboarding.settings"].database_url
+    wait_until(
+        lambda: query(database_url, "SELECT id FROM wise_webhook_event WHERE processed_at IS NULL"),
+        lambda pending: pending == [],
+        what="stored webhooks to be applied",
+    )
 
 
 def stored_tokens(stack: Stack, database_url: str, external_id: str = "c-123") -> tuple[str, str]:

@@ -11,7 +11,7 @@ import requests
 from backend.clock import FrozenClock
 from sample_app.demo import Stack, StackSecrets, build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
-from tests.lifecycle.helpers import LifecycleApi, link_customer
+from tests.lifecycle.helpers import LifecycleApi, link_customer, settled
 from tests.support.factories import API_KEY, TEST_RETURN_URLS
 from tests.support.kit import TIMEOUT
 
@@ -46,6 +46,18 @@ class AcmeBrowser:
         return self.http.post(
             self.base + "/wise/check", data={"csrf_token": token}, timeout=TIMEOUT
         )
+
+    def simulate(self) -> requests.Response:
+        token = self.csrf(self.account())
+        return self.http.post(
+            self.base + "/wise/simulate-verification",
+            data={"csrf_token": token},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+
+    def status(self) -> requests.Response:
+        return self.http.get(self.base + "/account/wise-link", timeout=TIMEOUT)
 
 
 @pytest.fixture
@@ -83,3 +95,31 @@ def test_the_account_page_follows_the_link_lifecycle(acme_stack: Stack) -> None:
     assert 'data-status="reauthorization_required"' in page
     assert "Reconnect your Wise account" in page
     assert "Check status with Wise" not in page
+
+
+def test_simulate_verification_and_the_status_the_page_polls(acme_stack: Stack) -> None:
+    stack = acme_stack
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+    link_customer(api, wise, stack, external_id="c-ada")
+    acme = AcmeBrowser(stack)
+    assert acme.status().status_code == 401  # not logged in
+    page = acme.log_in("ada@example.com")
+    assert "Simulate verification" in page
+    assert 'src="/static/account.js"' in page
+    assert (
+        "script-src 'self'"
+        in acme.http.get(stack.acme_url + "/account").headers["Content-Security-Policy"]
+    )
+    simulated = acme.simulate()
+    assert simulated.status_code == 303
+    assert simulated.headers["Location"].endswith("/account")
+    assert acme.status().json()["verification_status"] == "unknown"  # Wise has not told us yet
+    assert [a["status_code"] for a in wise.flush_webhooks()] == [200]
+    settled(stack)
+    assert acme.status().json() == {
+        "status": "linked",
+        "verification_status": "verified",
+        "verification_text": "Wise has verified your identity: verified.",
+        "problem": None,
+    }
+    assert "Simulate verification" not in acme.account()

@@ -72,6 +72,8 @@ def test_keys_can_be_pem_text_with_escaped_newlines_or_files(tmp_path: Path) -> 
         ),
         ({"ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "-1"}, "MARGIN"),
         ({"ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "soon"}, "MARGIN"),
+        # Wise's tokens live 12 hours: a margin over half of that is refused.
+        ({"ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "21601"}, "between 0 and 21600"),
         ({"ONBOARDING_PARTNER_WEBHOOK_URL": "bank.test/hook"}, "ONBOARDING_PARTNER_WEBHOOK_URL"),
         (
             {"ONBOARDING_PARTNER_WEBHOOK_URL": "https://bank.test/hook"},
@@ -90,6 +92,11 @@ def test_keys_can_be_pem_text_with_escaped_newlines_or_files(tmp_path: Path) -> 
 def test_invalid_values_name_the_variable(overrides: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings({"ONBOARDING_ENV": "development", **overrides})
+
+
+def test_the_refresh_margin_may_be_half_a_token_lifetime() -> None:
+    env = {"ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "21600"}
+    assert load_settings(env).lifecycle.token_refresh_margin_seconds == 21600
 
 
 def test_production_accepts_a_strong_partner_secret_over_https() -> None:

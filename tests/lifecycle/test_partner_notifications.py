@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from backend.clock import FrozenClock
 from backend.db import get_session
 from backend.services import notifications
 from sample_app.demo import Stack
-from tests.lifecycle.conftest import Hooks, stack_with
+from tests.lifecycle.conftest import ON_BOTH_DATABASES, PARTNER_SECRET, Hooks, stack_with
 from tests.lifecycle.helpers import (
     ACCESS_TOKEN_SECONDS,
     LifecycleApi,
@@ -32,7 +32,7 @@ from tests.lifecycle.helpers import (
 )
 from tests.support.waiting import wait_until
 
-SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuv"
+SECRET = PARTNER_SECRET
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "link-lifecycle.md"
@@ -51,27 +51,6 @@ def documented_verifier() -> Callable[..., bool]:
 
 
 verify_onboarding_signature = documented_verifier()
-
-
-@pytest.fixture
-def notified(
-    database_url: str, clock: FrozenClock, signer: Signer, receiver: PartnerReceiver
-) -> Iterator[Hooks]:
-    """A stack whose kit pushes link changes to ``receiver``."""
-    running = stack_with(
-        database_url,
-        clock,
-        signer,
-        ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
-        ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
-    )
-    from sample_app.wise_emulator import EmulatorControl
-
-    yield Hooks(
-        running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
-    )
-    receiver.release()
-    running.stop()
 
 
 def outbox(database_url: str) -> list[dict[str, Any]]:
@@ -109,12 +88,13 @@ def deliver(stack: Stack, database_url: str, clock: FrozenClock) -> str:
 
 
 def test_every_status_change_reaches_the_partner_signed_and_in_order(
-    notified: Hooks, receiver: PartnerReceiver, database_url: str, clock: FrozenClock
+    notified: Hooks, receiver: PartnerReceiver, db_url: str, clock: FrozenClock
 ) -> None:
     hooks = notified
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
     hooks.wise.set_verification(linked.profile_id, "verified")
     hooks.wise.flush_webhooks()
+    hooks.settle()
     hooks.wise.revoke_user(linked.email)
     clock.advance(ACCESS_TOKEN_SECONDS)
     assert hooks.api.access_token().status_code == 409
@@ -149,58 +129,60 @@ def test_every_status_change_reaches_the_partner_signed_and_in_order(
         assert not verify_onboarding_signature("other-secret", header, body, now=sent_at)
         assert not verify_onboarding_signature(SECRET, header, body, now=sent_at + 301)  # stale
         assert record["headers"]["X-Onboarding-Event-Id"] in {e["id"] for e in events}
-    assert all(row["delivered_at"] is not None for row in outbox(database_url))
+    assert all(row["delivered_at"] is not None for row in outbox(db_url))
 
 
+@ON_BOTH_DATABASES
 def test_a_partner_outage_loses_nothing(
     notified: Hooks,
     receiver: PartnerReceiver,
-    database_url: str,
+    db_url: str,
     clock: FrozenClock,
 ) -> None:
     hooks = notified
     receiver.status = 503
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
-    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    wait_until(lambda: outbox(db_url)[0]["attempts"], lambda n: n == 1, what="a first try")
     hooks.post(verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z"))
+    hooks.settle()
     assert hooks.api.unlink().status_code == 204
     app = hooks.stack.kit_app
     wait_until(lambda: notifications.background_busy(app), lambda busy: not busy, what="idle")
-    rows = outbox(database_url)
+    rows = outbox(db_url)
     assert [r["event_type"] for r in rows] == ["link.linked", "link.verified", "link.unlinked"]
     # The oldest failed and waits for its backoff; the newer ones wait behind it, in order.
     assert rows[0]["last_status"] == 503
     assert [r["attempts"] for r in rows] == [1, 0, 0]
-    assert deliver(hooks.stack, database_url, clock) == "delivered 0, failed 0"
+    assert deliver(hooks.stack, db_url, clock) == "delivered 0, failed 0"
     clock.advance(notifications.backoff_seconds(1))
-    assert deliver(hooks.stack, database_url, clock) == "delivered 0, failed 1"
-    first = outbox(database_url)[0]
+    assert deliver(hooks.stack, db_url, clock) == "delivered 0, failed 1"
+    first = outbox(db_url)[0]
     assert first["attempts"] == 2
     # The partner is back.
     receiver.status = 200
     clock.advance(notifications.backoff_seconds(2))
-    assert deliver(hooks.stack, database_url, clock) == "delivered 3, failed 0"
+    assert deliver(hooks.stack, db_url, clock) == "delivered 3, failed 0"
     assert [e["type"] for e in receiver.events()] == [
         "link.linked",
         "link.verified",
         "link.unlinked",
     ]
-    assert [r["attempts"] for r in outbox(database_url)] == [3, 1, 1]
+    assert [r["attempts"] for r in outbox(db_url)] == [3, 1, 1]
 
 
 def test_the_deliver_command(
     notified: Hooks,
     receiver: PartnerReceiver,
-    database_url: str,
+    db_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     receiver.status = 503
     link_customer(notified.api, notified.wise, notified.stack)
-    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    wait_until(lambda: outbox(db_url)[0]["attempts"], lambda n: n == 1, what="a first try")
     receiver.status = 200
     env = instance_config(
         notified.stack,
-        database_url,
+        db_url,
         ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
         ONBOARDING_PARTNER_WEBHOOK_SECRET=SECRET,
     )
@@ -210,7 +192,7 @@ def test_the_deliver_command(
     result = CliRunner().invoke(main, ["notifications", "deliver"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "delivered 0, failed 0, pending 1"
-    engine = create_engine(database_url)
+    engine = create_engine(db_url)
     with engine.begin() as conn:  # the backoff has run out
         conn.execute(text("UPDATE partner_notification SET next_attempt_at = '2000-01-01'"))
     engine.dispose()
@@ -223,10 +205,11 @@ def test_the_deliver_command(
     assert "ONBOARDING_PARTNER_WEBHOOK_URL" in refused.output
 
 
+@ON_BOTH_DATABASES
 def test_several_deliverers_never_send_a_notification_twice(
     notified: Hooks,
     receiver: PartnerReceiver,
-    database_url: str,
+    db_url: str,
     clock: FrozenClock,
 ) -> None:
     hooks = notified
@@ -236,11 +219,11 @@ def test_several_deliverers_never_send_a_notification_twice(
         email = f"c{n}@example.com"
         wise.create_user(email, date_of_birth="1990-04-01")
         link_customer(hooks.api, wise, hooks.stack, external_id=f"c-{n}", email=email)
-    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n >= 1, what="a first try")
+    wait_until(lambda: outbox(db_url)[0]["attempts"], lambda n: n >= 1, what="a first try")
     receiver.status = 200
     clock.advance(3600)
     # Apps are built first: building them is not what runs concurrently on real instances.
-    apps = [instance(hooks.stack, database_url, clock) for _ in range(4)]
+    apps = [instance(hooks.stack, db_url, clock) for _ in range(4)]
     barrier = threading.Barrier(4)
 
     def run(index: int) -> str:
@@ -257,7 +240,7 @@ def test_several_deliverers_never_send_a_notification_twice(
 
 
 def test_the_wise_webhook_is_answered_while_the_partner_hangs(
-    notified: Hooks, receiver: PartnerReceiver, database_url: str
+    notified: Hooks, receiver: PartnerReceiver, db_url: str
 ) -> None:
     """Processing a webhook may trigger slow work; Wise still gets its 200 within 5 seconds."""
     hooks = notified
@@ -268,6 +251,7 @@ def test_the_wise_webhook_is_answered_while_the_partner_hangs(
     attempts = hooks.wise.flush_webhooks()
     assert [a["status_code"] for a in attempts] == [200]
     assert attempts[0]["succeeded"] is True  # 2xx within Wise's window, partner still held
+    hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "verified"
     assert len(receiver.events()) == 1
     receiver.release()

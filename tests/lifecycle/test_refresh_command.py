@@ -15,10 +15,12 @@ from backend.db import get_session
 from backend.services import tokens
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
+from tests.lifecycle.conftest import ON_BOTH_DATABASES
 from tests.lifecycle.helpers import (
     ACCESS_TOKEN_SECONDS,
     MARGIN_SECONDS,
     LifecycleApi,
+    age_tokens,
     instance_config,
     link_customer,
     refreshes,
@@ -36,10 +38,12 @@ def link_many(api: LifecycleApi, wise: EmulatorControl, stack: Stack, ids: list[
         link_customer(api, wise, stack, external_id=external_id, email=email)
 
 
+@ON_BOTH_DATABASES
 def test_every_instance_at_once_refreshes_each_due_link_once(
-    stack: Stack, wise: EmulatorControl, clock: FrozenClock, database_url: str
+    db_stack: Stack, clock: FrozenClock, db_url: str
 ) -> None:
-    api = LifecycleApi(stack.kit_url)
+    stack, database_url = db_stack, db_url
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
     link_many(api, wise, stack, ["c-1", "c-2", "c-3"])
     clock.advance(20_000)
     link_many(api, wise, stack, ["c-4"])  # linked later: not due yet
@@ -97,14 +101,16 @@ def test_the_command_reports_and_counts_revocations(
     api = LifecycleApi(stack.kit_url)
     link_many(api, wise, stack, ["c-1", "c-2"])
     wise.revoke_user("c-2@example.com")
-    # The command runs on the system clock: a margin longer than a token's life makes both due.
-    env = instance_config(stack, database_url, ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS="86400")
+    # The command runs on the system clock: both tokens are aged to a minute before expiry.
+    age_tokens(database_url, ACCESS_TOKEN_SECONDS - 60)
+    env = instance_config(stack, database_url)
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
     result = CliRunner().invoke(main, ["refresh-tokens"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ("refreshed 1, skipped 0, reauthorization_required 1, failed 0")
     assert api.link("c-2").json()["status"] == "reauthorization_required"
+    age_tokens(database_url, ACCESS_TOKEN_SECONDS - 60)  # c-1's new token is due in turn
     wise.add_fault("POST", "/oauth/token", status=503, grant_type="refresh_token")
     failed = CliRunner().invoke(main, ["refresh-tokens"])
     assert failed.exit_code == 1

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 
+from backend import create_app, extensions
 from backend.clock import FrozenClock
+from backend.db import get_session
+from backend.services import tokens
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
+from tests.lifecycle.conftest import ON_BOTH_DATABASES
 from tests.lifecycle.helpers import (
     ACCESS_TOKEN_SECONDS,
+    MARGIN_SECONDS,
     LifecycleApi,
+    instance_config,
     link_customer,
     refreshes,
     stored_tokens,
@@ -29,18 +36,16 @@ from tests.support.waiting import wait_until
 CALLERS = 100
 
 
-def hundred_callers(stack: Stack, clock: FrozenClock, database_url: str) -> None:
-    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
-    linked = link_customer(api, wise, stack)
-    old_access, _ = stored_tokens(stack, database_url)
-    clock.advance(ACCESS_TOKEN_SECONDS)  # the token is now expired
+def callers_at_once(stack: Stack, count: int) -> list[requests.Response]:
+    """``count`` partner calls for c-123's token, all arriving while Wise holds the refresh."""
+    wise = EmulatorControl(stack.emulator_url)
     # Wise holds the refresh until every caller has sent its request, so all of them arrive
     # while the refresh is running, however fast or slow the machine is.
     fault = wise.add_fault(
         "POST", "/oauth/token", status=None, hold=True, grant_type="refresh_token"
     )
     url = f"{stack.kit_url}/api/v1/customers/c-123/wise-link/access-token"
-    barrier = threading.Barrier(CALLERS)
+    barrier = threading.Barrier(count)
     sent = threading.Semaphore(0)
 
     def call(_: int) -> requests.Response:
@@ -48,9 +53,9 @@ def hundred_callers(stack: Stack, clock: FrozenClock, database_url: str) -> None
         sent.release()
         return requests.post(url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60)
 
-    with ThreadPoolExecutor(max_workers=CALLERS) as pool:
-        pending = [pool.submit(call, n) for n in range(CALLERS)]
-        for _ in range(CALLERS):
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        pending = [pool.submit(call, n) for n in range(count)]
+        for _ in range(count):
             assert sent.acquire(timeout=30)
         wait_until(
             lambda: wise.fault(fault["id"])["waiting"],
@@ -58,12 +63,20 @@ def hundred_callers(stack: Stack, clock: FrozenClock, database_url: str) -> None
             what="the refresh to be in flight at Wise",
         )
         wise.release_fault(fault["id"])
-        answers = [p.result() for p in pending]
+        return [p.result() for p in pending]
+
+
+def hundred_callers(stack: Stack, clock: FrozenClock, database_url: str) -> None:
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+    linked = link_customer(api, wise, stack)
+    old_access, _ = stored_tokens(stack, database_url)
+    clock.advance(ACCESS_TOKEN_SECONDS)  # the token is now expired
+    answers = callers_at_once(stack, CALLERS)
     assert [r.status_code for r in answers] == [200] * CALLERS, {r.text for r in answers}
-    tokens = {r.json()["access_token"] for r in answers}
+    tokens_handed_out = {r.json()["access_token"] for r in answers}
     assert refreshes(wise) == 1
-    assert len(tokens) == 1
-    (token,) = tokens
+    assert len(tokens_handed_out) == 1
+    (token,) = tokens_handed_out
     assert token != old_access
     assert stored_tokens(stack, database_url)[0] == token
     assert wise_accepts(stack, token, linked.profile_id)
@@ -80,3 +93,47 @@ def test_one_refresh_for_a_hundred_concurrent_callers_on_postgres(
     pg_stack: Stack, clock: FrozenClock, postgres_url: str
 ) -> None:
     hundred_callers(pg_stack, clock, postgres_url)
+
+
+@ON_BOTH_DATABASES
+def test_a_margin_longer_than_the_token_lifetime_refreshes_once(
+    db_stack: Stack, clock: FrozenClock, db_url: str
+) -> None:
+    """Wise's tokens live 300 s here, half the 600 s margin: every fresh token is within it."""
+    stack, database_url = db_stack, db_url
+    lifetime = MARGIN_SECONDS // 2
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+    wise.update_settings(access_token_lifetime_seconds=lifetime)
+    linked = link_customer(api, wise, stack)
+    old_access, _ = stored_tokens(stack, database_url)
+    clock.advance(lifetime - 10)  # past half the token's life: due, not expired
+    answers = callers_at_once(stack, 20)
+    assert [r.status_code for r in answers] == [200] * 20, {r.text for r in answers}
+    assert refreshes(wise) == 1
+    handed_out = {(r.json()["access_token"], r.json()["expires_at"]) for r in answers}
+    assert len(handed_out) == 1
+    ((token, expires_at),) = handed_out
+    assert token != old_access
+    assert wise_accepts(stack, token, linked.profile_id)
+    # The new token is itself within the margin, and still nobody refreshes it again: not the
+    # next partner calls, and not the refresh command.
+    expires = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    assert expires - clock.now() < timedelta(seconds=MARGIN_SECONDS)
+    assert [api.token_value() for _ in range(3)] == [token] * 3
+    instance = create_app({**instance_config(stack, database_url), "CLOCK": clock})
+    with instance.app_context():
+        broker = tokens.Broker(
+            db=get_session(),
+            settings=extensions.settings(),
+            wise=extensions.wise(),
+            cipher=extensions.cipher(),
+            clock=extensions.clock(),
+        )
+        assert tokens.refresh_due(broker=broker)["refreshed"] == 0
+    instance.extensions["onboarding.db"].dispose()
+    assert refreshes(wise) == 1
+    assert wise_accepts(stack, token, linked.profile_id)
+    # Past half of its life the token is due again, and one call refreshes it.
+    clock.advance(lifetime // 2 + 1)
+    assert api.token_value() != token
+    assert refreshes(wise) == 2

@@ -21,6 +21,8 @@ STEPS = [
 
 
 def status(hooks: Hooks, transfer_id: int) -> dict[str, object]:
+    """The kit's record of the transfer, once it has applied every webhook it stored."""
+    hooks.settle()
     response = hooks.api.http.get(
         f"{hooks.stack.kit_url}/api/v1/wise-transfers/{transfer_id}", timeout=TIMEOUT
     )

@@ -1,13 +1,20 @@
-"""Verification status: unknown until Wise says, asked with ``?refresh=verification``."""
+"""Verification status: unknown until Wise says, asked with ``?refresh=verification``, and
+simulated in the sandbox."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from backend import create_app
+from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
-from tests.lifecycle.helpers import LifecycleApi, Linked
+from tests.backend.test_settings import STRONG
+from tests.lifecycle.helpers import LifecycleApi, Linked, settled
 
 CHECK_PATH = "/v3/profiles/*/verification-status/bank-transfer"
+WISE_PRODUCTION = "https://api.wise.com"
 
 
 def test_verification_is_unknown_until_wise_is_asked(
@@ -85,3 +92,67 @@ def test_a_refusal_of_the_check_is_a_502(
     assert response.status_code == 502
     assert response.json()["error"] == "wise_error"
     assert api.link().json()["status"] == "linked"
+
+
+SIMULATION_PATH = "/v1/simulation/profiles/*/verifications"
+
+
+def test_verification_can_be_simulated_in_the_sandbox(
+    api: LifecycleApi, wise: EmulatorControl, stack: Stack, linked: Linked
+) -> None:
+    response = api.simulate_verification()
+    assert response.status_code == 202
+    # Wise answers at once and tells the kit by webhook, as after real checks.
+    assert response.json()["verification_status"] == "unknown"
+    paths = wise.counters()["paths"]
+    assert paths[f"POST /v1/simulation/profiles/{linked.profile_id}/verifications"] == 1
+    assert [a["status_code"] for a in wise.flush_webhooks()] == [200]
+    settled(stack)
+    assert api.link().json()["verification_status"] == "verified"
+
+
+def test_simulating_for_a_revoked_link_finds_the_revocation(
+    api: LifecycleApi, wise: EmulatorControl, linked: Linked
+) -> None:
+    wise.revoke_user(linked.email)
+    response = api.simulate_verification()
+    assert response.status_code == 409
+    assert response.json()["error"] == "reauthorization_required"
+    assert api.simulate_verification("c-404").status_code == 404
+
+
+@pytest.mark.parametrize(("status", "expected"), [(503, 503), (429, 503), (404, 502)])
+def test_wise_failing_the_simulation(
+    api: LifecycleApi, wise: EmulatorControl, linked: Linked, status: int, expected: int
+) -> None:
+    wise.add_fault("POST", SIMULATION_PATH, status=status)
+    assert api.simulate_verification().status_code == expected
+    assert api.link().json()["verification_status"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        # A kit talking to Wise's production API ...
+        {"ONBOARDING_WISE_ENVIRONMENT": "production", "ONBOARDING_WISE_API_URL": WISE_PRODUCTION},
+        # ... or a kit running in production, even one pointed at Wise's sandbox.
+        {
+            **STRONG,
+            "ONBOARDING_WISE_API_URL": "https://api.wise-sandbox.com",
+            "ONBOARDING_WISE_AUTHORIZE_URL": "https://wise-sandbox.com/oauth/authorize/",
+        },
+    ],
+    ids=["wise-production", "kit-production"],
+)
+def test_simulation_is_refused_in_production(
+    config: dict[str, Any], overrides: dict[str, str]
+) -> None:
+    app = create_app({**config, **overrides})
+    key = app.extensions["onboarding.settings"].api_keys[0]
+    response = app.test_client().post(
+        "/api/v1/customers/c-123/wise-link/simulate-verification",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 403
+    assert response.json["error"] == "sandbox_only"
+    assert "sandbox" in response.json["error_description"]

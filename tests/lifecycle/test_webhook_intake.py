@@ -7,12 +7,14 @@ signed by the test with the same key, to script duplicates and disorder precisel
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import Engine, create_engine, text
 
 from backend import create_app
 from backend.clock import FrozenClock
@@ -26,6 +28,7 @@ from tests.lifecycle.helpers import (
     verification_body,
 )
 from tests.support.kit import TIMEOUT
+from tests.support.waiting import wait_until
 
 
 def stored(hooks: Hooks, database_url: str) -> list[dict[str, Any]]:
@@ -45,10 +48,12 @@ def test_the_emulators_verification_webhook_sets_the_status(
     hooks.wise.set_verification(linked.profile_id, "verified")
     attempts = hooks.wise.flush_webhooks()
     assert [a["status_code"] for a in attempts] == [200]
+    hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "verified"
     hooks.wise.advance_clock(1)  # Wise's occurred_at has whole seconds
     hooks.wise.set_verification(linked.profile_id, "not_verified")
     hooks.wise.flush_webhooks()
+    hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "not_verified"
 
 
@@ -58,6 +63,7 @@ def test_one_event_delivered_three_times_has_one_effect(hooks: Hooks, database_u
     answers = [hooks.post(body, delivery_id=f"retry-{n}") for n in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert [a.json()["duplicate"] for a in answers] == [False, True, True]
+    hooks.settle()
     assert [r["delivery_id"] for r in stored(hooks, database_url)] == ["retry-0"]
     assert hooks.api.link().json()["verification_status"] == "verified"
     assert link_events(database_url).count("verification_changed") == 1
@@ -90,6 +96,7 @@ def test_the_same_event_through_two_subscriptions_has_one_effect(
     attempts = hooks.wise.flush_webhooks()
     assert [a["status_code"] for a in attempts] == [200, 200]
     assert len({a["subscription_id"] for a in attempts}) == 2
+    hooks.settle()
     assert sorted(r["outcome"] for r in stored(hooks, database_url)) == [
         "applied",
         "duplicate_event",
@@ -105,6 +112,7 @@ def test_an_older_verification_event_never_moves_the_status_back(
     hooks.post(verification_body(linked.profile_id, "verified", "2030-01-01T10:00:05Z"))
     late = hooks.post(verification_body(linked.profile_id, "not_verified", "2030-01-01T10:00:00Z"))
     assert late.status_code == 200
+    hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "verified"
 
 
@@ -167,6 +175,7 @@ def test_unknown_or_unusable_events_are_stored_and_answered_200(
 ) -> None:
     response = hooks.post(body)
     assert response.status_code == 200
+    hooks.settle()
     (row,) = stored(hooks, database_url)
     assert row["outcome"] == outcome
 
@@ -217,7 +226,6 @@ def test_interrupted_processing_is_finished_by_the_process_command(
 ) -> None:
     """A delivery stored and committed, but the process died before applying it."""
     from click.testing import CliRunner
-    from sqlalchemy import create_engine, text
 
     from backend.cli import main
     from tests.lifecycle.helpers import instance_config
@@ -244,7 +252,7 @@ def test_interrupted_processing_is_finished_by_the_process_command(
         monkeypatch.setenv(name, str(value))
     result = CliRunner().invoke(main, ["webhooks", "process"])
     assert result.exit_code == 0, result.output
-    assert "processed 1 pending event(s)" in result.output
+    assert result.output.strip() == "processed 1 pending event(s), 0 failed"
     assert hooks.api.link().json()["verification_status"] == "verified"
     assert json.loads(body)["event_type"] == "profiles#verification-state-change"
 
@@ -261,4 +269,57 @@ def test_wise_sees_no_failure_while_the_kit_is_briefly_down(
     assert [a["status_code"] for a in hooks.wise.flush_webhooks()] == [503]
     kit.app = app
     assert [a["status_code"] for a in hooks.wise.flush_webhooks()] == [200]
+    hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "verified"
+
+
+def lock_waiters(engine: Engine) -> int:
+    """How many sessions of the test database are waiting for a lock right now."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.mark.postgres
+def test_webhook_answers_while_processing_is_slow(pg_hooks: Hooks, postgres_url: str) -> None:
+    """Applying the event waits for a link row another transaction holds; Wise still gets 200."""
+    hooks = pg_hooks
+    linked = link_customer(hooks.api, hooks.wise, hooks.stack)
+    body = verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z")
+    engine = create_engine(postgres_url)
+    try:
+        with engine.connect() as holder:
+            holder.execute(
+                text("SELECT id FROM wise_link WHERE customer_external_id = 'c-123' FOR UPDATE")
+            )
+            answer = requests.post(
+                f"{hooks.stack.kit_url}/webhooks/wise",
+                data=body,
+                headers=hooks.signer.headers(body, str(uuid.uuid4())),
+                timeout=5,  # Wise's delivery window
+            )
+            assert answer.status_code == 200
+            assert answer.json() == {"received": True, "duplicate": False}
+            # The event is stored; applying it waits for the row until the other transaction ends.
+            wait_until(
+                lambda: lock_waiters(engine),
+                lambda waiting: waiting >= 1,
+                what="the kit to wait for the link row",
+            )
+            assert hooks.api.link().json()["verification_status"] == "unknown"
+            holder.rollback()
+        wait_until(
+            lambda: hooks.api.link().json()["verification_status"],
+            lambda status: status == "verified",
+            what="the stored event to be applied once the row is free",
+        )
+    finally:
+        engine.dispose()
+    (row,) = stored(hooks, postgres_url)
+    assert row["outcome"] == "applied"

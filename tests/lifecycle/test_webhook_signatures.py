@@ -38,7 +38,9 @@ def post(client: FlaskClient, body: bytes, signature: str | None, **headers: str
     sent = {"Content-Type": "application/json", **headers}
     if signature is not None:
         sent["X-Signature-SHA256"] = signature
-    return client.post(URL, data=body, headers=sent)
+    # Buffered, like a server: the whole answer is sent, then the response is closed, which is
+    # when the kit applies the stored event.
+    return client.post(URL, data=body, headers=sent, buffered=True)
 
 
 def stored(database_url: str) -> int:

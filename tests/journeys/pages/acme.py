@@ -47,6 +47,11 @@ class AcmeBank:
         """Press "Check status with Wise" on the account page."""
         self.page.get_by_role("button", name="Check status with Wise").click()
 
+    def simulate_verification(self) -> None:
+        """Press "Simulate verification" (sandbox) and come back to the account page."""
+        self.page.get_by_role("button", name="Simulate verification").click()
+        expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/account"))
+
     def reconnect_wise(self) -> None:
         """Press "Reconnect your Wise account"; the browser leaves for the kit, then Wise."""
         self.page.get_by_role("button", name="Reconnect your Wise account").click()

@@ -1,0 +1,144 @@
+"""Retries without cron: ``notifications deliver --watch`` and the demo stack's delivery loop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from backend.clock import FrozenClock
+from backend.services import notifications
+from sample_app.demo import Stack, build_stack
+from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
+from tests.lifecycle.conftest import PARTNER_SECRET, Hooks
+from tests.lifecycle.helpers import (
+    LifecycleApi,
+    PartnerReceiver,
+    instance_config,
+    link_customer,
+    query,
+)
+from tests.support.factories import API_KEY, TEST_RETURN_URLS
+from tests.support.waiting import wait_until
+
+KIT = Path(sys.executable).with_name("onboarding-kit")
+
+
+def outbox(database_url: str) -> list[dict[str, Any]]:
+    return query(database_url, "SELECT * FROM partner_notification ORDER BY id")
+
+
+def backoff_over(database_url: str) -> None:
+    """Make every pending retry due now (the deliverer runs on the system clock)."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE partner_notification SET next_attempt_at = '2000-01-01'"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_watch_retries_until_the_partner_recovers_and_stops_cleanly(
+    notified: Hooks,
+    receiver: PartnerReceiver,
+    database_url: str,
+    tmp_path: Path,
+    stop_signal: signal.Signals,
+) -> None:
+    receiver.status = 503
+    link_customer(notified.api, notified.wise, notified.stack)
+    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    config = instance_config(
+        notified.stack,
+        database_url,
+        ONBOARDING_PARTNER_WEBHOOK_URL=receiver.url,
+        ONBOARDING_PARTNER_WEBHOOK_SECRET=PARTNER_SECRET,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+    env.update({name: str(value) for name, value in config.items()})
+    log = (tmp_path / "watch.log").open("w+")
+    process = subprocess.Popen(
+        [str(KIT), "notifications", "deliver", "--watch", "--interval", "0.1"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        # The partner is still down: the watcher's retry fails and is scheduled again.
+        backoff_over(database_url)
+        [row] = wait_until(
+            lambda: outbox(database_url),
+            lambda rows: rows[0]["attempts"] == 2,
+            timeout=30,
+            what="the watcher to retry",
+        )
+        assert row["last_status"] == 503
+        assert row["delivered_at"] is None
+        # The partner is back; once the backoff is over the watcher delivers, no cron involved.
+        receiver.status = 200
+        backoff_over(database_url)
+        wait_until(lambda: len(receiver.events()), lambda n: n == 1, what="the delivery")
+        assert process.poll() is None  # still watching
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    log.seek(0)
+    output = log.read()
+    log.close()
+    assert "delivering partner notifications every 0.1 s until stopped" in output
+    assert "delivered 0, failed 1" in output
+    assert "delivered 1, failed 0" in output
+    assert output.rstrip().endswith("stopped, pending 0")
+    assert "Traceback" not in output
+    [row] = outbox(database_url)
+    assert row["attempts"] == 3
+    assert row["delivered_at"] is not None
+    assert [e["type"] for e in receiver.events()] == ["link.linked"]
+
+
+def test_watch_needs_a_partner_url(tmp_path: Path, database_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+    env["ONBOARDING_DATABASE_URL"] = database_url
+    result = subprocess.run(
+        [str(KIT), "notifications", "deliver", "--watch"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "ONBOARDING_PARTNER_WEBHOOK_URL is not set" in result.stderr
+
+
+def test_the_demo_stack_retries_notifications_without_cron(
+    database_url: str, clock: FrozenClock, receiver: PartnerReceiver
+) -> None:
+    receiver.status = 503
+    stack: Stack = build_stack(
+        database_url=database_url,
+        kit_overrides={
+            "CLOCK": clock,
+            "ONBOARDING_API_KEYS": API_KEY,
+            "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
+            "ONBOARDING_PARTNER_WEBHOOK_URL": receiver.url,
+            "ONBOARDING_PARTNER_WEBHOOK_SECRET": PARTNER_SECRET,
+        },
+        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
+        notification_interval=0.05,
+    )
+    try:
+        assert stack.deliverer is not None
+        assert stack.deliverer.is_alive()
+        link_customer(LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url), stack)
+        wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n >= 1, what="a try")
+        receiver.status = 200
+        # Nothing but time passing: the loop retries once the backoff is over.
+        clock.advance(notifications.backoff_seconds(1))
+        wait_until(lambda: len(receiver.events()), lambda n: n == 1, what="the retried delivery")
+        assert outbox(database_url)[0]["delivered_at"] is not None
+    finally:
+        stack.stop()
+    assert not stack.deliverer.is_alive()
