@@ -129,7 +129,12 @@ def test_every_status_change_reaches_the_partner_signed_and_in_order(
         assert not verify_onboarding_signature("other-secret", header, body, now=sent_at)
         assert not verify_onboarding_signature(SECRET, header, body, now=sent_at + 301)  # stale
         assert record["headers"]["X-Onboarding-Event-Id"] in {e["id"] for e in events}
-    assert all(row["delivered_at"] is not None for row in outbox(db_url))
+    # The partner answers before the sender records the delivery: wait for the records.
+    wait_until(
+        lambda: outbox(db_url),
+        lambda rows: all(row["delivered_at"] is not None for row in rows),
+        what="every delivery to be recorded",
+    )
 
 
 @ON_BOTH_DATABASES

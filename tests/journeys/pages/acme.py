@@ -49,7 +49,12 @@ class AcmeBank:
 
     def simulate_verification(self) -> None:
         """Press "Simulate verification" (sandbox) and come back to the account page."""
+        # The form posts and redirects back to the same URL, so the URL alone cannot tell that
+        # the new page has loaded: a marker on the old page's window can (it dies with it).
+        self.page.evaluate("() => { window.beforeSimulate = true; }")
         self.page.get_by_role("button", name="Simulate verification").click()
+        self.page.wait_for_function("() => window.beforeSimulate === undefined")
+        self.page.wait_for_load_state()
         expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/account"))
 
     def reconnect_wise(self) -> None:
