@@ -29,13 +29,7 @@ def check_external_id() -> None:
 
 def broker() -> tokens.Broker:
     """The token broker for this request."""
-    return tokens.Broker(
-        db=get_session(),
-        settings=extensions.settings(),
-        wise=extensions.wise(),
-        cipher=extensions.cipher(),
-        clock=extensions.clock(),
-    )
+    return tokens.Broker.current()
 
 
 @bp.get("/<external_id>/wise-link")

@@ -15,13 +15,7 @@ def refresh_tokens() -> None:
     """Refresh access tokens due within the margin (safe to run on every instance at once)."""
     app = create_app()
     with app.app_context():
-        broker = tokens.Broker(
-            db=get_session(),
-            settings=extensions.settings(),
-            wise=extensions.wise(),
-            cipher=extensions.cipher(),
-            clock=extensions.clock(),
-        )
+        broker = tokens.Broker.current()
         counts = tokens.refresh_due(broker=broker)
     click.echo(", ".join(f"{name} {count}" for name, count in counts.items()))
     if counts["failed"]:

@@ -30,8 +30,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from backend import extensions
 from backend.clock import Clock
 from backend.crypto import InvalidToken, TokenCipher
+from backend.db import get_session
 from backend.errors import (
     NotLinked,
     ReauthorizationRequired,
@@ -85,6 +87,17 @@ class Broker:
     wise: WiseClient
     cipher: TokenCipher
     clock: Clock
+
+    @classmethod
+    def current(cls) -> Broker:
+        """The broker of the active app context (a request, a command, a test instance)."""
+        return cls(
+            db=get_session(),
+            settings=extensions.settings(),
+            wise=extensions.wise(),
+            cipher=extensions.cipher(),
+            clock=extensions.clock(),
+        )
 
     @property
     def margin(self) -> timedelta:

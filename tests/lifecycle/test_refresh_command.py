@@ -8,10 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from click.testing import CliRunner
 
-from backend import create_app, extensions
+from backend import create_app
 from backend.cli import main
 from backend.clock import FrozenClock
-from backend.db import get_session
 from backend.services import tokens
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
@@ -61,13 +60,7 @@ def test_every_instance_at_once_refreshes_each_due_link_once(
 
     def run(index: int) -> dict[str, int]:
         with apps[index].app_context():
-            broker = tokens.Broker(
-                db=get_session(),
-                settings=extensions.settings(),
-                wise=extensions.wise(),
-                cipher=extensions.cipher(),
-                clock=extensions.clock(),
-            )
+            broker = tokens.Broker.current()
             barrier.wait()
             return tokens.refresh_due(broker=broker)
 

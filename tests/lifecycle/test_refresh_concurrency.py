@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from backend import create_app, extensions
+from backend import create_app
 from backend.clock import FrozenClock
-from backend.db import get_session
 from backend.services import tokens
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
@@ -122,13 +121,7 @@ def test_a_margin_longer_than_the_token_lifetime_refreshes_once(
     assert [api.token_value() for _ in range(3)] == [token] * 3
     instance = create_app({**instance_config(stack, database_url), "CLOCK": clock})
     with instance.app_context():
-        broker = tokens.Broker(
-            db=get_session(),
-            settings=extensions.settings(),
-            wise=extensions.wise(),
-            cipher=extensions.cipher(),
-            clock=extensions.clock(),
-        )
+        broker = tokens.Broker.current()
         assert tokens.refresh_due(broker=broker)["refreshed"] == 0
     instance.extensions["onboarding.db"].dispose()
     assert refreshes(wise) == 1
