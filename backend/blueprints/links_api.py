@@ -27,11 +27,6 @@ def check_external_id() -> None:
         )
 
 
-def broker() -> tokens.Broker:
-    """The token broker for this request."""
-    return tokens.Broker.current()
-
-
 @bp.get("/<external_id>/wise-link")
 def read_link(external_id: str) -> Response:
     """Return the customer's link status; ``?refresh=verification`` asks Wise first."""
@@ -43,7 +38,9 @@ def read_link(external_id: str) -> Response:
         raise InvalidRequest("refresh only accepts 'verification'.", field="refresh")
     currencies = _currencies(request.args.get("source_currencies"))
     row = verification.refresh_verification(
-        broker=broker(), customer_external_id=external_id, source_currencies=currencies
+        broker=tokens.Broker.current(),
+        customer_external_id=external_id,
+        source_currencies=currencies,
     )
     return json_response(WiseLinkPublic.of(row))
 
@@ -53,7 +50,7 @@ def issue_access_token(external_id: str) -> Response:
     """Return a user access token for the partner's own calls to Wise (server to server only)."""
     data = parse_body(AccessTokenRequest) if request.content_length else AccessTokenRequest()
     token = tokens.access_token(
-        broker=broker(),
+        broker=tokens.Broker.current(),
         customer_external_id=external_id,
         rejected_token=data.rejected_access_token,
     )
@@ -65,7 +62,9 @@ def issue_access_token(external_id: str) -> Response:
 @bp.post("/<external_id>/wise-link/simulate-verification")
 def simulate_verification(external_id: str) -> Response:
     """Sandbox only: ask Wise to verify the profile; the status follows with Wise's webhook."""
-    row = verification.simulate_verification(broker=broker(), customer_external_id=external_id)
+    row = verification.simulate_verification(
+        broker=tokens.Broker.current(), customer_external_id=external_id
+    )
     return json_response(WiseLinkPublic.of(row), status=202)
 
 
