@@ -13,6 +13,7 @@ from dotenv import load_dotenv
 LAZY_COMMANDS: dict[str, str] = {
     "serve": "backend.commands.serve:serve",
     "db": "backend.commands.db:db",
+    "config": "backend.commands.config:config",
     "sessions": "backend.commands.sessions:sessions",
     "camera-reports": "backend.commands.camera_reports:camera_reports",
     "refresh-tokens": "backend.commands.links:refresh_tokens",

@@ -1,78 +1,135 @@
-"""Typed settings, read from ``ONBOARDING_*`` variables and validated once at start-up."""
+"""Typed settings, read from ``ONBOARDING_*`` variables and validated once, all at once.
+
+``Settings`` is a pydantic-settings class: each field is one variable (``wise_client_id`` is
+``ONBOARDING_WISE_CLIENT_ID``). An empty value means "not set", as in ``.env.example`` copied
+verbatim. ``load_settings`` reports every problem in one ``SettingsError``, each line naming its
+variable and how to fix it, so an operator fixes a configuration in one pass.
+"""
 
 from __future__ import annotations
 
-import logging
+import contextvars
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-logger = logging.getLogger(__name__)
+from backend import settings_rules as rules
 
+PREFIX = "ONBOARDING_"
 Environment = Literal["development", "production", "test"]
+WiseEnvironment = Literal["sandbox", "production"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+StrList = Annotated[tuple[str, ...], NoDecode]
 
-# Values people paste from examples. Production refuses them so a copied .env cannot go live.
-PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "replace", "example", "your-", "xxx")
+# A launch link is a bearer secret: it lives 30 minutes at the most, whatever is configured.
 MAX_SESSION_TTL = 1800
-# The width of the stored return_url column.
-MAX_RETURN_URL_LENGTH = 2048
-PLACEHOLDER_EXACT = {"secret", "password", "dev", "test", "todo", "none", "null", "key"}
-
-DEFAULTS: dict[str, str] = {
-    "ONBOARDING_ENV": "development",
-    "ONBOARDING_DATABASE_URL": "sqlite:///instance/onboarding.db",
-    "ONBOARDING_PUBLIC_BASE_URL": "http://localhost:5000",
-    "ONBOARDING_RETURN_URLS": "",
-    "ONBOARDING_WISE_API_URL": "https://api.wise-sandbox.com",
-    "ONBOARDING_WISE_AUTHORIZE_URL": "https://wise-sandbox.com/oauth/authorize/",
-    "ONBOARDING_SESSION_TTL_SECONDS": "600",
-    "ONBOARDING_SESSION_MAX_TTL_SECONDS": "1800",
-    "ONBOARDING_STATE_TTL_SECONDS": "3600",
-    "ONBOARDING_WISE_CONNECT_TIMEOUT": "5",
-    "ONBOARDING_WISE_READ_TIMEOUT": "15",
-    "ONBOARDING_LOG_LEVEL": "INFO",
-    "ONBOARDING_CAMERA_CHECK_RATE_LIMIT": "30",
-    "ONBOARDING_TRUSTED_PROXY_COUNT": "0",
+# Wise's user access tokens live 12 hours. A margin of more than half of that would refresh tokens
+# more often than they are used up; the broker also never treats a token as due in the first half
+# of its own lifetime, whatever the margin.
+MAX_TOKEN_REFRESH_MARGIN_SECONDS = 6 * 3600
+# Hosts of Wise's production API; a sandbox configuration pointing at them is a mistake.
+PRODUCTION_WISE_HOSTS = ("api.wise.com", "api.transferwise.com", "api-mtls.transferwise.com")
+# Languages Wise accepts on ``POST /v1/user/signup/registration_code`` (default EN).
+WISE_SIGNUP_LANGUAGES = (
+    "EN", "US", "PT", "ES", "FR", "DE", "IT", "JA", "RU", "PL", "HU", "TR", "RO", "NL", "HK",
+)  # fmt: skip
+FERNET_HINT = (
+    'make one with: python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())"'
+)
+SECRET_HINT = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105
+# Secrets generated for one process in development, and how.
+GENERATED: dict[str, Any] = {
+    "secret_key": lambda: secrets.token_urlsafe(48),
+    "api_keys": lambda: secrets.token_urlsafe(32),
+    "token_encryption_keys": lambda: Fernet.generate_key().decode(),
 }
+# Settings whose values are secrets: masked by `config check`, never logged.
+SECRET_FIELDS = frozenset(
+    {
+        "secret_key",
+        "api_keys",
+        "token_encryption_keys",
+        "wise_client_secret",
+        "partner_webhook_secret",
+        "metrics_token",
+        "redis_url",
+        "database_url",
+    }
+)
+
+_ENVIRON: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("onboarding_environ")
 
 
 class SettingsError(ValueError):
-    """A setting is missing or invalid; the message names the variable to set."""
+    """One or more settings are missing or invalid; each line names the variable to set."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Everything the service reads from its environment, already validated."""
 
-    env: Environment
-    secret_key: str
-    database_url: str
-    public_base_url: str
-    api_keys: tuple[str, ...]
-    return_urls: tuple[str, ...]
-    token_encryption_keys: tuple[str, ...]
-    wise_client_id: str
-    wise_client_secret: str
-    wise_api_url: str
-    wise_authorize_url: str
-    wise_redirect_uri: str
-    session_ttl_seconds: int
-    session_max_ttl_seconds: int
-    state_ttl_seconds: int
-    wise_connect_timeout: float
-    wise_read_timeout: float
-    log_level: str
-    camera_check_rate_limit: int
-    trusted_proxy_count: int
-    prefill: PrefillSettings
-    # Token refresh, Wise webhooks and partner notifications (the block at the end of this file).
-    lifecycle: LifecycleSettings
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, frozen=True, extra="ignore", validate_default=True
+    )
+
+    # -- core (env first: later rules depend on it) ------------------------------------------
+    env: Environment = "development"
+    secret_key: str = ""
+    database_url: str = "sqlite:///instance/onboarding.db"
+    public_base_url: str = "http://localhost:5000"
+    api_keys: StrList = ()
+    return_urls: StrList = ()
+    token_encryption_keys: StrList = ()
+    # -- Wise --------------------------------------------------------------------------------
+    wise_client_id: str = ""
+    wise_client_secret: str = ""
+    wise_api_url: str = "https://api.wise-sandbox.com"
+    wise_authorize_url: str = "https://wise-sandbox.com/oauth/authorize/"
+    wise_redirect_uri: str = ""
+    wise_connect_timeout: float = Field(5.0, ge=0.1, le=5.0)
+    wise_read_timeout: float = Field(15.0, ge=0.1, le=15.0)
+    wise_environment: WiseEnvironment = "sandbox"
+    # PEM texts of the RSA public keys that may sign Wise webhooks (default: Wise's published key).
+    wise_webhook_public_keys: StrList = ()
+    wise_client_key: str = ""
+    # -- sessions ----------------------------------------------------------------------------
+    session_ttl_seconds: int = Field(600, ge=1, le=MAX_SESSION_TTL)
+    session_max_ttl_seconds: int = Field(1800, ge=1, le=MAX_SESSION_TTL)
+    state_ttl_seconds: int = Field(3600, ge=60, le=86400)
+    # -- operations --------------------------------------------------------------------------
+    log_level: LogLevel = "INFO"
+    trusted_proxy_count: int = Field(0, ge=0, le=5)
+    camera_check_rate_limit: int = Field(30, ge=1, le=10000)
+    # -- link lifecycle ----------------------------------------------------------------------
+    token_refresh_margin_seconds: int = Field(600, ge=0, le=MAX_TOKEN_REFRESH_MARGIN_SECONDS)
+    partner_webhook_url: str = ""
+    partner_webhook_secret: str = ""
+    # Wall-clock bound of one delivery; kept below the delivery lease.
+    partner_webhook_timeout_seconds: float = Field(15.0, ge=0.1, le=45.0)
+    # -- prefill mode and idempotency keys ---------------------------------------------------
+    prefill_time_budget_seconds: float = Field(10.0, ge=0.5, le=60.0)
+    prefill_language: str = "EN"
+    wise_app_token_refresh_margin_seconds: int = Field(600, ge=0, le=6 * 3600)
+    idempotency_key_ttl_seconds: int = Field(86400, ge=60, le=30 * 86400)
     # Names of secrets generated for this process because they were not set (development only).
-    generated: tuple[str, ...] = field(default=())
+    generated: tuple[str, ...] = Field(default=(), exclude=True)
+
+    # -- derived -----------------------------------------------------------------------------
 
     @property
     def is_production(self) -> bool:
@@ -89,326 +146,298 @@ class Settings:
         """Tell whether Wise client credentials are present."""
         return bool(self.wise_client_id and self.wise_client_secret)
 
+    @property
+    def partner_notifications_enabled(self) -> bool:
+        """Tell whether link and session changes are pushed to the partner."""
+        return bool(self.partner_webhook_url)
+
     def generated_values(self) -> dict[str, str]:
         """Return generated secrets as variables, so worker processes share them."""
-        values = {
-            "ONBOARDING_SECRET_KEY": self.secret_key,
-            "ONBOARDING_API_KEYS": ",".join(self.api_keys),
-            "ONBOARDING_TOKEN_ENCRYPTION_KEYS": ",".join(self.token_encryption_keys),
+        values = {}
+        for variable in self.generated:
+            value = getattr(self, variable.removeprefix(PREFIX).lower())
+            values[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
+        return values
+
+    # -- sources -----------------------------------------------------------------------------
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read only the mapping handed to ``load_settings`` (never a stray .env file)."""
+        return (_MappingSource(settings_cls),)
+
+    # -- rules -------------------------------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _generate_development_secrets(cls, data: Any) -> Any:
+        """Outside production, a missing secret is generated for this process (with a warning)."""
+        if not isinstance(data, dict):
+            return data
+        if str(data.get("env", "development")).strip().lower() == "production":
+            return data
+        made = [name for name in GENERATED if not data.get(name)]
+        return {
+            **data,
+            **{name: GENERATED[name]() for name in made},
+            "generated": tuple(env_name(name) for name in made),
         }
-        return {name: values[name] for name in self.generated if name in values}
+
+    @field_validator("env", "wise_environment", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", "prefill_language", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "api_keys",
+        "return_urls",
+        "token_encryption_keys",
+        "wise_webhook_public_keys",
+        mode="before",
+    )
+    @classmethod
+    def _comma_list(cls, value: object, info: ValidationInfo) -> object:
+        if info.field_name == "wise_webhook_public_keys" and isinstance(value, str):
+            return (value,)  # PEM text holds commas of its own; parsed in the field rule
+        return rules.split_list(value)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str, info: ValidationInfo) -> str:
+        if _production(info):
+            try:
+                rules.strong_secret(value, min_length=32)
+            except ValueError as exc:
+                raise ValueError(f"{exc}; {SECRET_HINT}") from None
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _api_keys(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if _production(info):
+            if not value:
+                raise ValueError(f"is required in production; {SECRET_HINT}")
+            for key in value:
+                rules.strong_secret(key, min_length=32)
+        return value
+
+    @field_validator("token_encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not value:
+            raise ValueError(f"is required in production; {FERNET_HINT}")
+        for key in value:
+            try:
+                Fernet(key.encode())
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"must list Fernet keys (32 url-safe base64 bytes); {FERNET_HINT}"
+                ) from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        if _production(info) and value in rules.DOCUMENTED_EXAMPLE_VALUES:
+            raise ValueError(
+                "is the development default or a documentation example; set the production "
+                "database, e.g. postgresql+psycopg://user@host/db or an absolute SQLite path"
+            )
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str, info: ValidationInfo) -> str:
+        value = rules.http_url(value, https=_production(info)).rstrip("/")
+        if _production(info):
+            rules.real_host(value)
+        return value
+
+    @field_validator("wise_api_url", "wise_authorize_url")
+    @classmethod
+    def _wise_url(cls, value: str, info: ValidationInfo) -> str:
+        value = rules.http_url(value, https=_production(info))
+        return value.rstrip("/") if info.field_name == "wise_api_url" else value
+
+    @field_validator("wise_redirect_uri")
+    @classmethod
+    def _redirect_uri(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            base = info.data.get("public_base_url")
+            return f"{base}/oauth/wise/callback" if base else value
+        return rules.http_url(value, https=_production(info))
+
+    @field_validator("return_urls")
+    @classmethod
+    def _return_urls(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        production = _production(info)
+        if production and not value:
+            raise ValueError("must list at least one return URL in production")
+        return tuple(rules.return_url(url, production=production) for url in value)
+
+    @field_validator("wise_client_id", "wise_client_secret", "wise_client_key")
+    @classmethod
+    def _wise_credentials(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value and rules.looks_like_placeholder(value) and _production(info):
+            raise ValueError("looks like a placeholder or an example value; set a real value")
+        if _production(info) and info.field_name != "wise_client_key":
+            rules.strong_secret(
+                value, min_length=8 if info.field_name == "wise_client_secret" else 1
+            )
+        return value
+
+    @field_validator("wise_webhook_public_keys")
+    @classmethod
+    def _webhook_keys(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        # Imported here: backend.wise imports this module, so a top-level import would be circular.
+        from backend.wise.signatures import KeyConfigError, load_public_keys, published_key
+
+        if not value or not value[0].strip():
+            return (published_key(info.data.get("wise_environment", "sandbox")),)
+        try:
+            return load_public_keys(value[0])
+        except KeyConfigError as exc:
+            raise ValueError(f"cannot be used: {exc}") from None
+
+    @field_validator("session_max_ttl_seconds")
+    @classmethod
+    def _ttl_within_max(cls, value: int, info: ValidationInfo) -> int:
+        ttl = info.data.get("session_ttl_seconds")
+        if ttl is not None and ttl > value:
+            raise ValueError("must be at least ONBOARDING_SESSION_TTL_SECONDS")
+        return value
+
+    @field_validator("partner_webhook_url")
+    @classmethod
+    def _partner_url(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            return ""
+        value = rules.http_url(value, https=_production(info))
+        if _production(info):
+            rules.real_host(value)
+        return value
+
+    @field_validator("partner_webhook_secret")
+    @classmethod
+    def _partner_secret(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("partner_webhook_url"):
+            if not value:
+                raise ValueError(
+                    "is required when ONBOARDING_PARTNER_WEBHOOK_URL is set: notifications are "
+                    f"signed with it; {SECRET_HINT}"
+                )
+            if _production(info):
+                rules.strong_secret(value, min_length=32)
+        return value
+
+    @field_validator("prefill_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in WISE_SIGNUP_LANGUAGES:
+            raise ValueError("must be one of " + ", ".join(WISE_SIGNUP_LANGUAGES))
+        return value
+
+    @field_validator("idempotency_key_ttl_seconds")
+    @classmethod
+    def _idempotency_ttl(cls, value: int, info: ValidationInfo) -> int:
+        longest = info.data.get("session_max_ttl_seconds")
+        if longest is not None and value < longest:
+            raise ValueError(
+                "must be at least ONBOARDING_SESSION_MAX_TTL_SECONDS, so a retry can always "
+                "find its session"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        """Rules between fields that are each valid on their own."""
+        host = (urlsplit(self.wise_api_url).hostname or "").lower()
+        if self.wise_environment == "sandbox" and host in PRODUCTION_WISE_HOSTS:
+            raise ValueError(
+                "ONBOARDING_WISE_ENVIRONMENT is sandbox but ONBOARDING_WISE_API_URL is Wise's "
+                "production API; set ONBOARDING_WISE_ENVIRONMENT=production"
+            )
+        if self.wise_environment == "production" and "sandbox" in host:
+            raise ValueError(
+                "ONBOARDING_WISE_ENVIRONMENT is production but ONBOARDING_WISE_API_URL is a "
+                "sandbox; set ONBOARDING_WISE_ENVIRONMENT=sandbox"
+            )
+        return self
+
+
+class _MappingSource(EnvSettingsSource):
+    """The environment source, reading the mapping ``load_settings`` was given."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        # An empty or blank value means "not set", as in `.env.example` copied into an env file:
+        # the default applies instead of "".
+        return {
+            key.lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith(PREFIX) and str(value).strip()
+        }
+
+
+def env_name(field: str) -> str:
+    """The variable that sets ``field``."""
+    return PREFIX + field.upper()
 
 
 def load_settings(environ: Mapping[str, Any]) -> Settings:
-    """Build settings from a mapping of ``ONBOARDING_*`` names; raise SettingsError when invalid."""
-    # An empty value means "not set", as in `.env.example` copied verbatim into an env file:
-    # it falls back to the default instead of overriding it with "".
-    given = {
-        k: str(v) for k, v in environ.items() if k.startswith("ONBOARDING_") and str(v).strip()
-    }
-    raw = {**DEFAULTS, **given}
-    env = raw["ONBOARDING_ENV"].strip().lower()
-    if env not in ("development", "production", "test"):
-        raise SettingsError("ONBOARDING_ENV must be one of development, production, test")
-    production = env == "production"
-    generated: list[str] = []
-
-    def secret(name: str, make: Any) -> str:
-        value = raw.get(name, "").strip()
-        if value:
-            return value
-        if production:
-            raise SettingsError(f"{name} is required in production; set it to a strong secret")
-        generated.append(name)
-        return str(make())
-
-    secret_key = secret("ONBOARDING_SECRET_KEY", lambda: secrets.token_urlsafe(48))
-    api_keys = _split(secret("ONBOARDING_API_KEYS", lambda: secrets.token_urlsafe(32)))
-    enc_keys = _split(
-        secret("ONBOARDING_TOKEN_ENCRYPTION_KEYS", lambda: Fernet.generate_key().decode())
-    )
-    public_base_url = _url(raw, "ONBOARDING_PUBLIC_BASE_URL", https=production).rstrip("/")
-    settings = Settings(
-        env=env,  # type: ignore[arg-type]  # checked against the Literal above
-        secret_key=secret_key,
-        database_url=raw["ONBOARDING_DATABASE_URL"].strip(),
-        public_base_url=public_base_url,
-        api_keys=api_keys,
-        return_urls=tuple(
-            _return_url(u, production) for u in _split(raw["ONBOARDING_RETURN_URLS"])
-        ),
-        token_encryption_keys=enc_keys,
-        wise_client_id=raw.get("ONBOARDING_WISE_CLIENT_ID", "").strip(),
-        wise_client_secret=raw.get("ONBOARDING_WISE_CLIENT_SECRET", "").strip(),
-        wise_api_url=_url(raw, "ONBOARDING_WISE_API_URL", https=production).rstrip("/"),
-        wise_authorize_url=_url(raw, "ONBOARDING_WISE_AUTHORIZE_URL", https=production),
-        wise_redirect_uri=_url(
-            {"ONBOARDING_WISE_REDIRECT_URI": f"{public_base_url}/oauth/wise/callback", **raw},
-            "ONBOARDING_WISE_REDIRECT_URI",
-            https=production,
-        ),
-        # A launch link is a bearer secret: it lives 30 minutes at the most, whatever is set.
-        session_ttl_seconds=_int(raw, "ONBOARDING_SESSION_TTL_SECONDS", 1, MAX_SESSION_TTL),
-        session_max_ttl_seconds=_int(raw, "ONBOARDING_SESSION_MAX_TTL_SECONDS", 1, MAX_SESSION_TTL),
-        state_ttl_seconds=_int(raw, "ONBOARDING_STATE_TTL_SECONDS", 60, 86400),
-        wise_connect_timeout=_float(raw, "ONBOARDING_WISE_CONNECT_TIMEOUT", 0.1, 5.0),
-        wise_read_timeout=_float(raw, "ONBOARDING_WISE_READ_TIMEOUT", 0.1, 15.0),
-        log_level=raw["ONBOARDING_LOG_LEVEL"].strip().upper(),
-        camera_check_rate_limit=_int(raw, "ONBOARDING_CAMERA_CHECK_RATE_LIMIT", 1, 10000),
-        trusted_proxy_count=_int(raw, "ONBOARDING_TRUSTED_PROXY_COUNT", 0, 5),
-        prefill=load_prefill_settings(raw),
-        lifecycle=load_lifecycle_settings(raw, production=production),
-        generated=tuple(generated),
-    )
-    _validate(settings)
-    _validate_lifecycle(settings)
-    return settings
-
-
-def _validate(s: Settings) -> None:
-    """Cross-field and production checks that need the whole object."""
-    if not s.database_url:
-        raise SettingsError("ONBOARDING_DATABASE_URL must not be empty")
-    if s.session_ttl_seconds > s.session_max_ttl_seconds:
-        raise SettingsError(
-            "ONBOARDING_SESSION_TTL_SECONDS must not exceed ONBOARDING_SESSION_MAX_TTL_SECONDS"
-        )
-    if s.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise SettingsError("ONBOARDING_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
-    for key in s.token_encryption_keys:
-        try:
-            Fernet(key.encode())
-        except (ValueError, TypeError):
-            raise SettingsError(
-                "ONBOARDING_TOKEN_ENCRYPTION_KEYS must list Fernet keys "
-                "(32 url-safe base64 bytes); "
-                'make one with: python -c "from cryptography.fernet import Fernet; '
-                'print(Fernet.generate_key().decode())"'
-            ) from None
-    if s.prefill.idempotency_key_ttl_seconds < s.session_max_ttl_seconds:
-        raise SettingsError(
-            "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS must be at least "
-            "ONBOARDING_SESSION_MAX_TTL_SECONDS, so a retry can always find its session"
-        )
-    if not s.is_production:
-        return
-    _strong(s.secret_key, "ONBOARDING_SECRET_KEY", min_length=32)
-    for key in s.api_keys:
-        _strong(key, "ONBOARDING_API_KEYS", min_length=32)
-    _strong(s.wise_client_id, "ONBOARDING_WISE_CLIENT_ID", min_length=1)
-    _strong(s.wise_client_secret, "ONBOARDING_WISE_CLIENT_SECRET", min_length=8)
-    if not s.return_urls:
-        raise SettingsError(
-            "ONBOARDING_RETURN_URLS must list at least one return URL in production"
-        )
-
-
-def _strong(value: str, name: str, *, min_length: int) -> None:
-    lowered = value.lower()
-    if not value:
-        raise SettingsError(f"{name} is required in production")
-    if lowered in PLACEHOLDER_EXACT or any(m in lowered for m in PLACEHOLDER_MARKERS):
-        raise SettingsError(f"{name} looks like a placeholder; set a real value")
-    if len(value) < min_length:
-        raise SettingsError(f"{name} must be at least {min_length} characters long")
-
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-def _url(raw: Mapping[str, str], name: str, *, https: bool) -> str:
-    value = raw.get(name, "").strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
-        raise SettingsError(f"{name} must be an absolute http(s) URL without a fragment")
-    if https and parts.scheme != "https":
-        raise SettingsError(f"{name} must use https in production")
-    return value
-
-
-def _return_url(value: str, production: bool) -> str:
-    parts = urlsplit(value)
-    if not parts.scheme or parts.fragment or parts.scheme.lower() in ("javascript", "data", "file"):
-        raise SettingsError(
-            f"ONBOARDING_RETURN_URLS entry {value!r} must be an absolute URL "
-            "(https, or an app scheme such as acmebank://wise/return) without a fragment"
-        )
-    if parts.scheme in ("http", "https") and not parts.netloc:
-        raise SettingsError(f"ONBOARDING_RETURN_URLS entry {value!r} has no host")
-    if len(value) > MAX_RETURN_URL_LENGTH:
-        raise SettingsError(
-            f"ONBOARDING_RETURN_URLS entry {value[:40]!r}... is longer than "
-            f"{MAX_RETURN_URL_LENGTH} characters"
-        )
-    if production and parts.scheme == "http":
-        raise SettingsError(f"ONBOARDING_RETURN_URLS entry {value!r} must use https in production")
-    return value
-
-
-def _int(raw: Mapping[str, str], name: str, low: int, high: int) -> int:
+    """Build settings from ``ONBOARDING_*`` names; raise SettingsError listing every problem."""
+    token = _ENVIRON.set({str(k): v for k, v in environ.items()})
     try:
-        value = int(raw[name])
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}")
-    return value
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(_problems(exc)) from None
+    finally:
+        _ENVIRON.reset(token)
 
 
-def _float(raw: Mapping[str, str], name: str, low: float, high: float) -> float:
-    try:
-        value = float(raw[name])
-    except ValueError:
-        raise SettingsError(f"{name} must be a number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}")
-    return value
+def _production(info: ValidationInfo) -> bool:
+    return info.data.get("env") == "production"
 
 
-# -- prefill mode and idempotency keys --------------------------------------------------------
-#
-# Kept as one block (and one nested object) so the settings of other features stay apart.
-
-# Languages Wise accepts on ``POST /v1/user/signup/registration_code`` (default EN).
-WISE_SIGNUP_LANGUAGES = (
-    "EN", "US", "PT", "ES", "FR", "DE", "IT", "JA", "RU", "PL", "HU", "TR", "RO", "NL", "HK",
-)  # fmt: skip
-
-PREFILL_DEFAULTS: dict[str, str] = {
-    "ONBOARDING_PREFILL_TIME_BUDGET_SECONDS": "10",
-    "ONBOARDING_PREFILL_LANGUAGE": "EN",
-    "ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS": "600",
-    "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS": "86400",
-}
+def _problems(exc: ValidationError) -> list[str]:
+    """One line per problem: the variable, what is wrong, how to fix it."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False):
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if not error["loc"]:
+            lines.append(message)  # a cross-field rule names its variables itself
+            continue
+        field = str(error["loc"][0])
+        lines.append(f"{env_name(field)} {_explain(field, str(error.get('type', '')), message)}")
+    return lines
 
 
-@dataclass(frozen=True)
-class PrefillSettings:
-    """How launches in prefill mode talk to Wise, and how long idempotency keys are kept."""
-
-    # Wall-clock seconds a launch may spend on Wise (all calls and retries) before it shows the
-    # customer a "try again" page instead.
-    time_budget_seconds: float
-    # The ``language`` sent with the registration-code sign-up.
-    language: str
-    # A cached client-credentials token is replaced this long before it expires.
-    app_token_refresh_margin_seconds: int
-    # How long an ``Idempotency-Key`` answers with its original session.
-    idempotency_key_ttl_seconds: int
-
-
-def load_prefill_settings(environ: Mapping[str, str]) -> PrefillSettings:
-    """Read and validate the prefill block; raise SettingsError naming the variable."""
-    raw = {**PREFILL_DEFAULTS, **environ}
-    language = raw["ONBOARDING_PREFILL_LANGUAGE"].strip().upper()
-    if language not in WISE_SIGNUP_LANGUAGES:
-        raise SettingsError(
-            "ONBOARDING_PREFILL_LANGUAGE must be one of " + ", ".join(WISE_SIGNUP_LANGUAGES)
-        )
-    return PrefillSettings(
-        time_budget_seconds=_float(raw, "ONBOARDING_PREFILL_TIME_BUDGET_SECONDS", 0.5, 60.0),
-        language=language,
-        app_token_refresh_margin_seconds=_int(
-            raw, "ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS", 0, 6 * 3600
-        ),
-        idempotency_key_ttl_seconds=_int(
-            raw, "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS", 60, 30 * 86400
-        ),
-    )
-
-
-# -- link lifecycle: token refresh, Wise webhooks, partner notifications -------------------------
-
-WiseEnvironment = Literal["sandbox", "production"]
-
-LIFECYCLE_DEFAULTS: dict[str, str] = {
-    "ONBOARDING_WISE_ENVIRONMENT": "sandbox",
-    "ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": "",
-    "ONBOARDING_WISE_CLIENT_KEY": "",
-    "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "600",
-    "ONBOARDING_PARTNER_WEBHOOK_URL": "",
-    "ONBOARDING_PARTNER_WEBHOOK_SECRET": "",
-    "ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS": "15",
-}
-# Wise's user access tokens live 12 hours (expires_in 43199). A margin of more than half of that
-# would refresh tokens more often than they are used up; the broker also never treats a token
-# as due in the first half of its own lifetime, whatever the margin.
-MAX_TOKEN_REFRESH_MARGIN_SECONDS = 6 * 3600
-# Hosts of Wise's production API; a sandbox configuration pointing at them is a mistake.
-PRODUCTION_WISE_HOSTS = ("api.wise.com", "api.transferwise.com", "api-mtls.transferwise.com")
-
-
-@dataclass(frozen=True)
-class LifecycleSettings:
-    """Settings for keeping a link alive: token refresh, Wise webhooks, partner notifications."""
-
-    wise_environment: WiseEnvironment
-    # PEM texts of the RSA public keys that may sign Wise webhooks.
-    wise_webhook_public_keys: tuple[str, ...]
-    wise_client_key: str
-    token_refresh_margin_seconds: int
-    partner_webhook_url: str
-    partner_webhook_secret: str
-    # Wall-clock bound of one delivery; kept below the 60 s delivery lease.
-    partner_webhook_timeout_seconds: float
-
-    @property
-    def partner_notifications_enabled(self) -> bool:
-        """Tell whether link status changes are pushed to the partner."""
-        return bool(self.partner_webhook_url)
-
-
-def load_lifecycle_settings(environ: Mapping[str, str], *, production: bool) -> LifecycleSettings:
-    """Read the lifecycle block; webhook keys default to the published key of the environment."""
-    raw = {**LIFECYCLE_DEFAULTS, **environ}
-    environment = raw["ONBOARDING_WISE_ENVIRONMENT"].strip().lower()
-    if environment not in ("sandbox", "production"):
-        raise SettingsError("ONBOARDING_WISE_ENVIRONMENT must be sandbox or production")
-    # Imported here: backend.wise imports this module, so a top-level import would be circular.
-    from backend.wise.signatures import KeyConfigError, load_public_keys, published_key
-
-    override = raw["ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS"].strip()
-    try:
-        keys = load_public_keys(override) if override else (published_key(environment),)
-    except KeyConfigError as exc:
-        raise SettingsError(f"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS: {exc}") from None
-    url = raw["ONBOARDING_PARTNER_WEBHOOK_URL"].strip()
-    if url:
-        url = _url(raw, "ONBOARDING_PARTNER_WEBHOOK_URL", https=production)
-    return LifecycleSettings(
-        wise_environment=environment,  # type: ignore[arg-type]  # checked above
-        wise_webhook_public_keys=keys,
-        wise_client_key=raw["ONBOARDING_WISE_CLIENT_KEY"].strip(),
-        token_refresh_margin_seconds=_int(
-            raw, "ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS", 0, MAX_TOKEN_REFRESH_MARGIN_SECONDS
-        ),
-        partner_webhook_url=url,
-        partner_webhook_secret=raw["ONBOARDING_PARTNER_WEBHOOK_SECRET"].strip(),
-        partner_webhook_timeout_seconds=_float(
-            raw, "ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS", 0.1, 45.0
-        ),
-    )
-
-
-def _validate_lifecycle(s: Settings) -> None:
-    """Checks that need the whole object: consistent Wise environment, a partner secret."""
-    life = s.lifecycle
-    host = (urlsplit(s.wise_api_url).hostname or "").lower()
-    if life.wise_environment == "sandbox" and host in PRODUCTION_WISE_HOSTS:
-        raise SettingsError(
-            "ONBOARDING_WISE_ENVIRONMENT is sandbox but ONBOARDING_WISE_API_URL is Wise's "
-            "production API; set ONBOARDING_WISE_ENVIRONMENT=production"
-        )
-    if life.wise_environment == "production" and "sandbox" in host:
-        raise SettingsError(
-            "ONBOARDING_WISE_ENVIRONMENT is production but ONBOARDING_WISE_API_URL is a sandbox; "
-            "set ONBOARDING_WISE_ENVIRONMENT=sandbox"
-        )
-    if life.partner_webhook_url and not life.partner_webhook_secret:
-        raise SettingsError(
-            "ONBOARDING_PARTNER_WEBHOOK_SECRET is required when ONBOARDING_PARTNER_WEBHOOK_URL "
-            "is set: notifications are signed with it"
-        )
-    if s.is_production and life.partner_webhook_url:
-        _strong(life.partner_webhook_secret, "ONBOARDING_PARTNER_WEBHOOK_SECRET", min_length=32)
+def _explain(field: str, kind: str, message: str) -> str:
+    """Pydantic's wording, in terms of an environment variable."""
+    if kind in ("greater_than_equal", "less_than_equal"):
+        low = high = None
+        for rule in Settings.model_fields[field].metadata:
+            low = getattr(rule, "ge", low)
+            high = getattr(rule, "le", high)
+        return f"must be between {low:g} and {high:g}"
+    if kind == "int_parsing" or kind == "int_from_float":
+        return "must be an integer"
+    if kind == "float_parsing":
+        return "must be a number"
+    return message.replace("Input should be", "must be")

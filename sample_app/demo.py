@@ -184,7 +184,7 @@ def build_stack(
         server.start()
     subscribe_kit_webhooks(kit.app, f"{kit_url}/webhooks/wise")
     stack = Stack(kit, emulator, acme, kit.app, emulator.app, acme.app, shared)
-    delivering = extensions.settings_from(kit.app).lifecycle.partner_notifications_enabled
+    delivering = extensions.settings_from(kit.app).partner_notifications_enabled
     if notification_interval is not None and delivering:
         stack.deliverer = threading.Thread(
             target=notifications.watch,

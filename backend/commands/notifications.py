@@ -37,7 +37,7 @@ def deliver(watch: bool, interval: float) -> None:
     app = create_app()
     with app.app_context():
         settings = extensions.settings()
-        if not settings.lifecycle.partner_notifications_enabled:
+        if not settings.partner_notifications_enabled:
             raise click.ClickException("ONBOARDING_PARTNER_WEBHOOK_URL is not set")
         if not watch:
             db = get_session()

@@ -46,7 +46,7 @@ def app_token(
 ) -> str:
     """Return a valid client-credentials token, fetching one only when the cache cannot serve."""
     key = cache_key(settings)
-    margin = timedelta(seconds=settings.prefill.app_token_refresh_margin_seconds)
+    margin = timedelta(seconds=settings.wise_app_token_refresh_margin_seconds)
     while True:
         now = clock.now()
         row = db.get(WiseAppToken, key, populate_existing=True)

@@ -104,7 +104,7 @@ def remember(
     answer: dict[str, Any],
 ) -> None:
     """Add the record to the current transaction; the caller commits it with the session."""
-    ttl = timedelta(seconds=settings.prefill.idempotency_key_ttl_seconds)
+    ttl = timedelta(seconds=settings.idempotency_key_ttl_seconds)
     db.add(
         IdempotencyRecord(
             api_key_hash=key.api_key_hash,

@@ -75,7 +75,7 @@ def record(
 
     Does nothing when no partner webhook URL is configured.
     """
-    if not settings.lifecycle.partner_notifications_enabled:
+    if not settings.partner_notifications_enabled:
         return None
     event_id = str(uuid.uuid4())
     payload = {
@@ -115,7 +115,7 @@ def deliver_due(
     *, db: Session, settings: Settings, clock: Clock, limit: int = 100
 ) -> DeliveryReport:
     """Send due notifications oldest first; stop at the first failure (the rest wait their turn)."""
-    if not settings.lifecycle.partner_notifications_enabled:
+    if not settings.partner_notifications_enabled:
         return DeliveryReport(0, 0)
     owner = uuid.uuid4().hex
     delivered = 0
@@ -210,15 +210,13 @@ def _post(
         "Content-Type": "application/json",
         "User-Agent": "wise-onboarding-kit",
         EVENT_ID_HEADER: row.event_id,
-        SIGNATURE_HEADER: sign(
-            settings.lifecycle.partner_webhook_secret, int(now.timestamp()), body
-        ),
+        SIGNATURE_HEADER: sign(settings.partner_webhook_secret, int(now.timestamp()), body),
     }
     try:
         with (
-            outbound.deadline(settings.lifecycle.partner_webhook_timeout_seconds) as limit,
+            outbound.deadline(settings.partner_webhook_timeout_seconds) as limit,
             _SESSION.post(
-                settings.lifecycle.partner_webhook_url,
+                settings.partner_webhook_url,
                 data=body,
                 headers=headers,
                 timeout=TIMEOUT,

@@ -103,7 +103,7 @@ def prepare(
         return Prepared(claim_code=None)  # nothing to pre-fill: plain link mode
     data = decrypt_prefill(cipher, session.prefill_ciphertext, session.customer_type)
     email = session.customer_email
-    budget = Budget(settings.prefill.time_budget_seconds)
+    budget = Budget(settings.prefill_time_budget_seconds)
     account, code = _account(db, cipher, clock.now(), session.customer_external_id, email)
     # No transaction stays open while Wise is called (the fast path above only read).
     db.commit()
@@ -121,7 +121,7 @@ def prepare(
                     app_token=token,
                     email=email,
                     registration_code=code,
-                    language=settings.prefill.language,
+                    language=settings.prefill_language,
                     timeout=timeout,
                 ),
             )

@@ -63,7 +63,7 @@ def _client_key(settings: Settings) -> str:
         raise SubscriptionSetupError(
             "set ONBOARDING_WISE_CLIENT_ID and ONBOARDING_WISE_CLIENT_SECRET first"
         )
-    key = settings.lifecycle.wise_client_key
+    key = settings.wise_client_key
     if not key:
         raise SubscriptionSetupError(
             "set ONBOARDING_WISE_CLIENT_KEY to the client key Wise gave you with your API "

@@ -102,7 +102,7 @@ class Broker:
     @property
     def margin(self) -> timedelta:
         """Tokens closer than this to expiry are refreshed first (see ``is_due`` for the cap)."""
-        return timedelta(seconds=self.settings.lifecycle.token_refresh_margin_seconds)
+        return timedelta(seconds=self.settings.token_refresh_margin_seconds)
 
     @property
     def lease(self) -> timedelta:

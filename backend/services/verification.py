@@ -64,7 +64,7 @@ def simulate_verification(*, broker: tokens.Broker, customer_external_id: str) -
     environment is production: Wise has no simulation there, and no partner should try.
     """
     settings = broker.settings
-    if settings.is_production or settings.lifecycle.wise_environment == "production":
+    if settings.is_production or settings.wise_environment == "production":
         raise SandboxOnly()
     token = tokens.access_token(broker=broker, customer_external_id=customer_external_id)
     link = _link(broker, customer_external_id)

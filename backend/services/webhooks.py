@@ -85,7 +85,7 @@ def accept(
     Raises InvalidWebhookSignature (nothing stored) unless a configured key signed ``body``.
     """
     # The signature covers these exact bytes: they are never parsed before the check.
-    if not signatures.verify(body, signature, settings.lifecycle.wise_webhook_public_keys):
+    if not signatures.verify(body, signature, settings.wise_webhook_public_keys):
         raise InvalidWebhookSignature()
     return receive(db=db, now=now, body=body, delivery_id=delivery_id, test=test)
 

@@ -150,13 +150,14 @@ def test_env_example_loads_as_an_environment() -> None:
 
 
 def test_env_example_documents_every_setting() -> None:
-    """Every ONBOARDING_* name the code reads appears in .env.example, and nothing stale."""
+    """Every setting the code reads appears in .env.example and the README, and nothing stale."""
     import re
     from pathlib import Path
 
+    from backend.settings import Settings, env_name
+
     root = Path(__file__).resolve().parents[2]
-    code = "\n".join(p.read_text() for p in (root / "backend").rglob("*.py"))
-    read = set(re.findall(r'"(ONBOARDING_[A-Z0-9_]+)"', code))
+    read = {env_name(field) for field in Settings.model_fields if field != "generated"}
     documented = set(
         re.findall(r"^#?\s*(ONBOARDING_[A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M)
     )
@@ -164,3 +165,92 @@ def test_env_example_documents_every_setting() -> None:
     assert documented - read == set(), ".env.example lists settings the code does not read"
     readme = (root / "README.md").read_text()
     assert {name for name in read if name not in readme} == set(), "settings missing from README"
+
+
+def test_production_reports_every_problem_at_once() -> None:
+    """`.env.example` with ONBOARDING_ENV=production: one run names everything to fix."""
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    root = Path(__file__).resolve().parents[2]
+    values = {k: v or "" for k, v in dotenv_values(root / ".env.example").items()}
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**values, "ONBOARDING_ENV": "production"})
+    named = {line.split()[0] for line in caught.value.problems}
+    assert named >= {
+        "ONBOARDING_SECRET_KEY",
+        "ONBOARDING_DATABASE_URL",
+        "ONBOARDING_PUBLIC_BASE_URL",
+        "ONBOARDING_API_KEYS",
+        "ONBOARDING_RETURN_URLS",
+        "ONBOARDING_TOKEN_ENCRYPTION_KEYS",
+        "ONBOARDING_WISE_CLIENT_ID",
+        "ONBOARDING_WISE_CLIENT_SECRET",
+    }
+    assert "Fernet.generate_key()" in str(caught.value), "the key error says how to make one"
+
+
+def _readme_production_block() -> dict[str, str]:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Switching to the real Wise sandbox") :]
+    return dict(re.findall(r"^\s*(ONBOARDING_[A-Z_]+)=(\S.*)$", section, re.M))
+
+
+# Real values the README shows on purpose: Wise's own sandbox hosts, and the environment names.
+LEGITIMATE_README_VALUES = {
+    "ONBOARDING_ENV",
+    "ONBOARDING_WISE_API_URL",
+    "ONBOARDING_WISE_AUTHORIZE_URL",
+    "ONBOARDING_WISE_ENVIRONMENT",
+}
+
+
+@pytest.mark.parametrize("name", sorted(set(_readme_production_block()) - LEGITIMATE_README_VALUES))
+def test_production_refuses_the_readme_example_values(name: str) -> None:
+    value = _readme_production_block()[name]
+    with pytest.raises(SettingsError, match=name):
+        load_settings({**STRONG, name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ONBOARDING_WISE_CLIENT_ID", "<sandbox client id>"),
+        ("ONBOARDING_WISE_CLIENT_SECRET", "<sandbox client secret>"),
+        ("ONBOARDING_WISE_CLIENT_SECRET", "changeme-changeme"),
+        ("ONBOARDING_WISE_CLIENT_SECRET", "xxxxxxxxxxxxxxxx"),
+        ("ONBOARDING_API_KEYS", "your-partner-api-key-0123456789abcdefghij"),
+        ("ONBOARDING_SECRET_KEY", "example-secret-key-0123456789abcdefghijklmn"),
+        ("ONBOARDING_PUBLIC_BASE_URL", "https://onboarding.example.com"),
+        ("ONBOARDING_RETURN_URLS", "https://app.example/wise/return"),
+        ("ONBOARDING_RETURN_URLS", "yourbank://wise/return"),
+    ],
+)
+def test_production_refuses_placeholders(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({**STRONG, name: value})
+
+
+def test_config_check_masks_secrets_and_lists_problems(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from backend.cli import main
+
+    env_file = tmp_path / "prod.env"
+    env_file.write_text(
+        "\n".join(f"{k}={v}" for k, v in {**STRONG, "ONBOARDING_WISE_CLIENT_ID": ""}.items())
+    )
+    result = CliRunner().invoke(main, ["config", "check", "--env-file", str(env_file)])
+    assert result.exit_code == 1
+    assert "ONBOARDING_WISE_CLIENT_ID is required in production" in result.output
+    for secret in ("ONBOARDING_SECRET_KEY", "ONBOARDING_API_KEYS", "ONBOARDING_WISE_CLIENT_SECRET"):
+        assert STRONG[secret] not in result.output
+    env_file.write_text("\n".join(f"{k}={v}" for k, v in STRONG.items()))
+    result = CliRunner().invoke(main, ["config", "check", "--env-file", str(env_file)])
+    assert result.exit_code == 0, result.output
+    assert "configuration OK" in result.output
+    assert STRONG["ONBOARDING_TOKEN_ENCRYPTION_KEYS"] not in result.output

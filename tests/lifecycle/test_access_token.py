@@ -111,7 +111,7 @@ def test_the_margin_is_a_setting(
     api: LifecycleApi, wise: EmulatorControl, stack: Stack, linked: Linked
 ) -> None:
     settings = stack.kit_app.extensions["onboarding.settings"]
-    assert settings.lifecycle.token_refresh_margin_seconds == MARGIN_SECONDS
+    assert settings.token_refresh_margin_seconds == MARGIN_SECONDS
 
 
 def test_an_unknown_customer_has_no_token(api: LifecycleApi, linked: Linked) -> None:

@@ -1,4 +1,4 @@
-"""The lifecycle settings block: defaults, key overrides, and production refusals."""
+"""The lifecycle settings: defaults, key overrides, and production refusals."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ PARTNER = {
 
 
 def test_defaults() -> None:
-    life = load_settings({"ONBOARDING_ENV": "development"}).lifecycle
+    life = load_settings({"ONBOARDING_ENV": "development"})
     assert life.wise_environment == "sandbox"
     assert life.wise_webhook_public_keys == (SANDBOX_KEY,)
     assert life.token_refresh_margin_seconds == 600
@@ -34,22 +34,22 @@ def test_the_production_environment_trusts_the_production_key() -> None:
         "ONBOARDING_WISE_API_URL": "https://api.wise.com",
         "ONBOARDING_WISE_AUTHORIZE_URL": "https://wise.com/oauth/authorize/",
     }
-    assert load_settings(env).lifecycle.wise_webhook_public_keys == (PRODUCTION_KEY,)
+    assert load_settings(env).wise_webhook_public_keys == (PRODUCTION_KEY,)
 
 
 def test_keys_can_be_pem_text_with_escaped_newlines_or_files(tmp_path: Path) -> None:
     one, two = Signer(), Signer()
     escaped = one.public_pem.replace("\n", "\\n")
-    life = load_settings({"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": escaped}).lifecycle
+    life = load_settings({"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": escaped})
     assert life.wise_webhook_public_keys == (one.public_pem,)
     path = tmp_path / "wise-keys.pem"
     path.write_text(one.public_pem + two.public_pem)
-    life = load_settings({"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": str(path)}).lifecycle
+    life = load_settings({"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": str(path)})
     assert life.wise_webhook_public_keys == (one.public_pem, two.public_pem)
     other = tmp_path / "other.pem"
     other.write_text(SANDBOX_KEY)
     both = f"{path},{other}"
-    life = load_settings({"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": both}).lifecycle
+    life = load_settings({"ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS": both})
     assert len(life.wise_webhook_public_keys) == 3
 
 
@@ -96,11 +96,11 @@ def test_invalid_values_name_the_variable(overrides: dict[str, str], message: st
 
 def test_the_refresh_margin_may_be_half_a_token_lifetime() -> None:
     env = {"ONBOARDING_TOKEN_REFRESH_MARGIN_SECONDS": "21600"}
-    assert load_settings(env).lifecycle.token_refresh_margin_seconds == 21600
+    assert load_settings(env).token_refresh_margin_seconds == 21600
 
 
 def test_production_accepts_a_strong_partner_secret_over_https() -> None:
-    life = load_settings({**STRONG, **PARTNER}).lifecycle
+    life = load_settings({**STRONG, **PARTNER})
     assert life.partner_notifications_enabled
 
 

@@ -59,7 +59,7 @@ def outbox(database_url: str) -> list[dict[str, Any]]:
 
 def instance(stack: Stack, database_url: str, clock: FrozenClock) -> Flask:
     """Another kit instance next to the stack's kit, on the test's clock."""
-    url = stack.kit_app.extensions["onboarding.settings"].lifecycle.partner_webhook_url
+    url = stack.kit_app.extensions["onboarding.settings"].partner_webhook_url
     config = instance_config(
         stack,
         database_url,

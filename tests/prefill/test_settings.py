@@ -8,10 +8,10 @@ from backend.settings import SettingsError, load_settings
 
 
 def test_defaults() -> None:
-    prefill = load_settings({}).prefill
-    assert prefill.time_budget_seconds == 10.0
-    assert prefill.language == "EN"
-    assert prefill.app_token_refresh_margin_seconds == 600
+    prefill = load_settings({})
+    assert prefill.prefill_time_budget_seconds == 10.0
+    assert prefill.prefill_language == "EN"
+    assert prefill.wise_app_token_refresh_margin_seconds == 600
     assert prefill.idempotency_key_ttl_seconds == 86400
 
 
@@ -23,9 +23,9 @@ def test_values_are_read_and_normalised() -> None:
             "ONBOARDING_WISE_APP_TOKEN_REFRESH_MARGIN_SECONDS": "0",
             "ONBOARDING_IDEMPOTENCY_KEY_TTL_SECONDS": "3600",
         }
-    ).prefill
-    assert (prefill.time_budget_seconds, prefill.language) == (2.5, "DE")
-    assert prefill.app_token_refresh_margin_seconds == 0
+    )
+    assert (prefill.prefill_time_budget_seconds, prefill.prefill_language) == (2.5, "DE")
+    assert prefill.wise_app_token_refresh_margin_seconds == 0
     assert prefill.idempotency_key_ttl_seconds == 3600
 
 

@@ -91,7 +91,7 @@ def _launch_prefilled(
     runs out after the time budget plus a margin.
     """
     now = clock.now()
-    lease_until = now + timedelta(seconds=settings.prefill.time_budget_seconds + 15)
+    lease_until = now + timedelta(seconds=settings.prefill_time_budget_seconds + 15)
     leased = take_prepare_lease(db, row_id=row.id, now=now, until=lease_until)
     db.refresh(row)
     if not leased:
