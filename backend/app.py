@@ -45,7 +45,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_app(app, settings)
     register_extensions(app, settings, clock)
     register_blueprints(app)
-    register_partner_notifications(app)
     register_errorhandlers(app)
     register_database_errors(app)
     register_security_headers(app)
@@ -99,13 +98,6 @@ def register_blueprints(app: Flask) -> None:
         camera_check.bp,
     ):
         app.register_blueprint(blueprint)
-
-
-def register_partner_notifications(app: Flask) -> None:
-    """Deliver partner notifications queued by a request right after it, in the background."""
-    from backend.services import notifications
-
-    notifications.init_app(app)
 
 
 def register_database_errors(app: Flask) -> None:

@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "rotate-keys": "backend.commands.links:rotate_keys",
     "webhooks": "backend.commands.webhooks:webhooks",
     "notifications": "backend.commands.notifications:notifications",
+    "worker": "backend.commands.worker:worker",
     "demo": "sample_app.demo:demo_command",
     "emulator": "sample_app.wise_emulator.cli:emulator",
     "shims": "webview_shims.cli:shims",

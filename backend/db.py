@@ -1,4 +1,4 @@
-"""Database engine, per-request sessions, a portable UTC timestamp type and Alembic migrations."""
+"""Database engine and sessions, a portable UTC timestamp type, and Alembic migrations."""
 
 from __future__ import annotations
 
@@ -6,20 +6,21 @@ import functools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app, g
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
-ENGINE_KEY = "onboarding.db"
+if TYPE_CHECKING:
+    from backend.settings import Settings
+
 MIGRATIONS = "backend:migrations"
 
 
@@ -42,15 +43,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, settings: Settings | None = None) -> Engine:
     """Create an engine that suits both SQLite (the default) and PostgreSQL."""
     parsed = make_url(url)
     # SQL parameters never reach logs or exception texts: they include ciphertexts and hashes.
     kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Several threads share the engine; writers wait for each other instead of failing.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **kwargs)
@@ -68,28 +66,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def init_app(app: Flask, url: str) -> None:
-    """Put the engine on the app and close each request's session at teardown."""
-    app.extensions[ENGINE_KEY] = make_engine(url)
-
-    @app.teardown_appcontext
-    def close_session(_exc: BaseException | None) -> None:
-        session: Session | None = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-
-
-def engine() -> Engine:
-    """Return the current app's engine."""
-    return current_app.extensions[ENGINE_KEY]
-
-
-def get_session() -> Session:
-    """Return this request's session, opening it on first use."""
-    if "db_session" not in g:
-        # expire_on_commit=False: services return rows that routes still read after the commit.
-        g.db_session = Session(engine(), expire_on_commit=False)
-    return g.db_session
+def new_session(engine: Engine) -> Session:
+    """A session for one request or job; the caller closes it."""
+    # expire_on_commit=False: services return rows that routes still read after the commit.
+    return Session(engine, expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:
@@ -101,9 +81,48 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run the migrations up to ``revision``."""
-    make_engine(url).dispose()  # creates the SQLite folder when needed
+    """Run the migrations up to ``revision``, creating a SQLite file's folder when needed."""
+    require_driver(url)
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+
+
+class DriverMissing(RuntimeError):
+    """The database URL names a driver that is not installed; the message says what to install."""
+
+
+def require_driver(url: str) -> None:
+    """Raise DriverMissing when ``url`` needs a driver this install lacks."""
+    if make_url(url).get_backend_name() == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise DriverMissing(
+                "PostgreSQL needs its driver: install the postgres extra: pip install '.[postgres]'"
+            ) from None
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL, None for anything else."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
+def schema_status_of(url: str) -> str:
+    """``schema_status`` for a URL, without creating a SQLite file that does not exist yet."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return "migrations_pending"
+    engine = make_engine(url)
+    try:
+        return schema_status(engine)
+    finally:
+        engine.dispose()
 
 
 @functools.cache

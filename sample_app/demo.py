@@ -20,9 +20,11 @@ import click
 from cryptography.fernet import Fernet
 from flask import Flask
 
-from backend import create_app, extensions
+from backend import create_app
 from backend import db as database
-from backend.services import notifications, subscriptions
+from backend.extensions import runtime_of
+from backend.services import subscriptions
+from backend.worker import Worker
 from sample_app.acme import AcmeConfig, create_acme_app
 from sample_app.serving import ServerThread
 from sample_app.wise_emulator import (
@@ -32,8 +34,8 @@ from sample_app.wise_emulator import (
 )
 
 KIT_HOST = "localhost"
-# The demo retries partner notifications this often, so it needs no cron.
-DEMO_DELIVERY_INTERVAL = 5.0
+# The demo's worker looks for work this often when it found none.
+DEMO_WORKER_POLL_SECONDS = 0.5
 EMULATOR_HOST = "127.0.0.1"
 APP_RETURN_URL = "acmebank://wise/return"
 
@@ -71,9 +73,10 @@ class Stack:
     emulator_app: Flask
     acme_app: Flask
     secrets: StackSecrets
-    # The partner-notification delivery loop, when the stack runs one (the demo does).
-    deliverer: threading.Thread | None = None
-    stopping: threading.Event = field(default_factory=threading.Event)
+    # The kit's worker (webhooks, notifications, token refresh, sweeps) in a thread, when the
+    # stack runs one (the demo does; tests may drive it themselves with ``stack.worker``).
+    worker: Worker | None = None
+    worker_thread: threading.Thread | None = None
 
     @property
     def kit_url(self) -> str:
@@ -91,10 +94,11 @@ class Stack:
         return self.acme.url(KIT_HOST)
 
     def stop(self) -> None:
-        """Stop the delivery loop, if any, and all three servers."""
-        self.stopping.set()
-        if self.deliverer is not None:
-            self.deliverer.join(timeout=30)
+        """Stop the worker, if any, and all three servers."""
+        if self.worker is not None:
+            self.worker.stop.set()
+        if self.worker_thread is not None:
+            self.worker_thread.join(timeout=30)
         for server in (self.acme, self.kit, self.emulator):
             server.stop()
 
@@ -143,13 +147,13 @@ def build_stack(
     stack_secrets: StackSecrets | None = None,
     kit_overrides: Mapping[str, Any] | None = None,
     emulator_config: EmulatorConfig | None = None,
-    notification_interval: float | None = None,
+    worker_poll_seconds: float | None = None,
 ) -> Stack:
     """Bind three loopback servers, build the apps so they know each other, and start serving.
 
-    With ``notification_interval``, and partner notifications configured, a background loop also
-    delivers due notifications every that many seconds, as ``notifications deliver --watch``
-    does in production: failed deliveries are retried without cron.
+    With ``worker_poll_seconds`` the kit's worker also runs, in a thread, as ``onboarding-kit
+    worker`` does in production: webhooks are applied and notifications delivered without cron.
+    Without it, ``stack.worker`` is still there for a test to run by hand (``run_once``).
     """
     shared = stack_secrets or StackSecrets()
     kit = ServerThread(port=kit_port)
@@ -183,23 +187,19 @@ def build_stack(
     for server in (emulator, kit, acme):
         server.start()
     subscribe_kit_webhooks(kit.app, f"{kit_url}/webhooks/wise")
-    stack = Stack(kit, emulator, acme, kit.app, emulator.app, acme.app, shared)
-    delivering = extensions.settings_from(kit.app).partner_notifications_enabled
-    if notification_interval is not None and delivering:
-        stack.deliverer = threading.Thread(
-            target=notifications.watch,
-            kwargs={"app": kit.app, "stop": stack.stopping, "interval": notification_interval},
-            name="partner-notification-deliverer",
-            daemon=True,
-        )
-        stack.deliverer.start()
+    runtime = runtime_of(kit.app)
+    worker = Worker(runtime, poll_seconds=worker_poll_seconds or DEMO_WORKER_POLL_SECONDS)
+    stack = Stack(kit, emulator, acme, kit.app, emulator.app, acme.app, shared, worker=worker)
+    if worker_poll_seconds is not None:
+        stack.worker_thread = threading.Thread(target=worker.run, name="kit-worker", daemon=True)
+        stack.worker_thread.start()
     return stack
 
 
 def subscribe_kit_webhooks(kit_app: Flask, url: str) -> None:
     """Subscribe the kit's webhook endpoint at the emulator, as ``webhooks subscribe`` does."""
-    with kit_app.app_context():
-        subscriptions.subscribe(wise=extensions.wise(), settings=extensions.settings(), url=url)
+    with runtime_of(kit_app).job() as ctx:
+        subscriptions.subscribe(ctx=ctx, url=url)
 
 
 @click.command("demo")
@@ -221,7 +221,7 @@ def demo_command(kit_port: int, emulator_port: int, acme_port: int, database_url
         emulator_port=emulator_port,
         acme_port=acme_port,
         stack_secrets=StackSecrets.load_or_create(Path("instance/demo-secrets.json")),
-        notification_interval=DEMO_DELIVERY_INTERVAL,
+        worker_poll_seconds=DEMO_WORKER_POLL_SECONDS,
     )
     click.echo(
         f"""

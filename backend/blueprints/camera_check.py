@@ -6,7 +6,6 @@ from flask import Blueprint, Response, request
 
 from backend import extensions
 from backend.api import json_response, parse_body
-from backend.db import get_session
 from backend.errors import InvalidRequest, OnboardingError
 from backend.models import CameraCheckCreate
 from backend.security import is_allowed_return_url
@@ -54,21 +53,19 @@ def receive_report() -> Response:
     """Store a camera-check report (unauthenticated: it comes from a device's webview)."""
     if (request.content_length or 0) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
-    settings = extensions.settings()
-    db = get_session()
-    now = extensions.clock().now()
+    ctx = extensions.context()
+    settings = ctx.settings
     decision = rate_limit.hit(
-        db=db,
+        ctx=ctx,
         bucket="camera-check",
         client=rate_limit.client_hash(settings.secret_key, request.remote_addr or "unknown"),
         limit=settings.camera_check_rate_limit,
         window_seconds=WINDOW_SECONDS,
-        now=now,
     )
     if not decision.allowed:
         raise RateLimited(headers={"Retry-After": str(decision.retry_after_seconds)})
     if len(request.get_data(cache=True)) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
     data = parse_body(CameraCheckCreate)
-    row = camera_checks.record_report(db=db, data=data, now=now)
+    row = camera_checks.record_report(ctx=ctx, data=data)
     return json_response({"id": row.id}, 201)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from backend import db
+from backend.extensions import runtime_of
 
 bp = Blueprint("health", __name__)
 
@@ -18,5 +19,5 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """Answer 200 while the database is reachable and migrated, 503 otherwise."""
-    status = db.schema_status(db.engine())
+    status = db.schema_status(runtime_of(current_app).engine)
     return jsonify(status=status), 200 if status == "ok" else 503

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, redirect, request
 from flask.typing import ResponseReturnValue
 
 from backend import extensions
-from backend.db import get_session
 from backend.services import onboarding
 from backend.settings import Settings
 
@@ -28,15 +27,9 @@ def launch(token: str) -> ResponseReturnValue:
     if request.method == "HEAD":
         # Link scanners probe with HEAD; only a real GET may spend the single-use token.
         return Response(status=204)
-    settings = extensions.settings()
-    result = onboarding.launch(
-        db=get_session(),
-        settings=settings,
-        wise=extensions.wise(),
-        cipher=extensions.cipher(),
-        clock=extensions.clock(),
-        token=token,
-    )
+    ctx = extensions.context()
+    settings = ctx.settings
+    result = onboarding.launch(ctx=ctx, token=token)
     response = redirect(result.authorize_url, code=303)
     # Lax, not Strict: the return from Wise is a cross-site top-level GET, which Lax allows and
     # Strict would strip. HttpOnly keeps scripts away from it.
@@ -55,16 +48,11 @@ def launch(token: str) -> ResponseReturnValue:
 @bp.get("/oauth/wise/callback")
 def callback() -> ResponseReturnValue:
     """Finish the OAuth return and send the browser back to the partner's return URL."""
-    settings = extensions.settings()
+    ctx = extensions.context()
+    settings = ctx.settings
     cookie = binding_cookie_name(settings)
     outcome = onboarding.complete(
-        db=get_session(),
-        settings=settings,
-        wise=extensions.wise(),
-        cipher=extensions.cipher(),
-        now=extensions.clock().now(),
-        params=request.args.to_dict(),
-        binding=request.cookies.get(cookie),
+        ctx=ctx, params=request.args.to_dict(), binding=request.cookies.get(cookie)
     )
     response = redirect(outcome.return_to, code=303)
     response.delete_cookie(

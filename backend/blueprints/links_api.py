@@ -6,7 +6,6 @@ from flask import Blueprint, Response, request
 
 from backend import extensions
 from backend.api import json_response, parse_body, require_api_key
-from backend.db import get_session
 from backend.errors import InvalidRequest
 from backend.models import AccessTokenPublic, AccessTokenRequest, WiseLinkPublic
 from backend.models.session import EXTERNAL_ID_RE
@@ -32,13 +31,13 @@ def read_link(external_id: str) -> Response:
     """Return the customer's link status; ``?refresh=verification`` asks Wise first."""
     refresh = request.args.get("refresh")
     if refresh is None:
-        row = links.find_link(db=get_session(), customer_external_id=external_id)
+        row = links.find_link(ctx=extensions.context(), customer_external_id=external_id)
         return json_response(WiseLinkPublic.of(row))
     if refresh != "verification":
         raise InvalidRequest("refresh only accepts 'verification'.", field="refresh")
     currencies = _currencies(request.args.get("source_currencies"))
     row = verification.refresh_verification(
-        broker=tokens.Broker.current(),
+        ctx=extensions.context(),
         customer_external_id=external_id,
         source_currencies=currencies,
     )
@@ -50,7 +49,7 @@ def issue_access_token(external_id: str) -> Response:
     """Return a user access token for the partner's own calls to Wise (server to server only)."""
     data = parse_body(AccessTokenRequest) if request.content_length else AccessTokenRequest()
     token = tokens.access_token(
-        broker=tokens.Broker.current(),
+        ctx=extensions.context(),
         customer_external_id=external_id,
         rejected_token=data.rejected_access_token,
     )
@@ -63,7 +62,7 @@ def issue_access_token(external_id: str) -> Response:
 def simulate_verification(external_id: str) -> Response:
     """Sandbox only: ask Wise to verify the profile; the status follows with Wise's webhook."""
     row = verification.simulate_verification(
-        broker=tokens.Broker.current(), customer_external_id=external_id
+        ctx=extensions.context(), customer_external_id=external_id
     )
     return json_response(WiseLinkPublic.of(row), status=202)
 
@@ -71,12 +70,7 @@ def simulate_verification(external_id: str) -> Response:
 @bp.delete("/<external_id>/wise-link")
 def delete_link(external_id: str) -> Response:
     """Unlink the customer: the tokens are erased, the audit trail is kept."""
-    links.unlink(
-        db=get_session(),
-        settings=extensions.settings(),
-        now=extensions.clock().now(),
-        customer_external_id=external_id,
-    )
+    links.unlink(ctx=extensions.context(), customer_external_id=external_id)
     return Response(status=204)
 
 

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, request
 
 from backend import extensions
 from backend.api import json_response, parse_body, presented_api_key, require_api_key
-from backend.db import get_session
 from backend.models import OnboardingSessionCreate, OnboardingSessionPublic
 from backend.services import idempotency, onboarding
 
@@ -20,22 +19,15 @@ def create_session() -> Response:
 
     With an ``Idempotency-Key`` header, a retry with the same body answers with the same session.
     """
-    settings = extensions.settings()
+    ctx = extensions.context()
     data = parse_body(OnboardingSessionCreate)
     key = idempotency.parse_key(
-        request.headers.get(idempotency.HEADER),
-        settings=settings,
+        ctx=ctx,
+        header=request.headers.get(idempotency.HEADER),
         api_key=presented_api_key(),
         body=data,
     )
-    created = onboarding.create_session(
-        db=get_session(),
-        settings=settings,
-        cipher=extensions.cipher(),
-        now=extensions.clock().now(),
-        data=data,
-        idempotency_key=key,
-    )
+    created = onboarding.create_session(ctx=ctx, data=data, idempotency_key=key)
     response = json_response(created.body, 201)
     response.headers["Location"] = f"/api/v1/onboarding-sessions/{created.body['id']}"
     if created.replayed:
@@ -46,7 +38,5 @@ def create_session() -> Response:
 @bp.get("/<session_id>")
 def read_session(session_id: str) -> Response:
     """Return a session's status and outcome."""
-    row = onboarding.get_session(
-        db=get_session(), now=extensions.clock().now(), session_id=session_id
-    )
+    row = onboarding.get_session(ctx=extensions.context(), session_id=session_id)
     return json_response(OnboardingSessionPublic.of(row))

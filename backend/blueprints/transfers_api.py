@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from backend import extensions
 from backend.api import json_response, require_api_key
-from backend.db import get_session
 from backend.models import TransferStatusPublic
 from backend.services import transfers
 
@@ -16,5 +16,5 @@ bp.before_request(require_api_key)
 @bp.get("/<int:transfer_id>")
 def read_transfer(transfer_id: int) -> Response:
     """Return the newest known state of a transfer."""
-    row = transfers.get_transfer(db=get_session(), transfer_id=transfer_id)
+    row = transfers.get_transfer(ctx=extensions.context(), transfer_id=transfer_id)
     return json_response(TransferStatusPublic.of(row))

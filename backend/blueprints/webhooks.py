@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from backend import extensions
-from backend.db import get_session
 from backend.errors import WebhookTooLarge
 from backend.services import webhooks
 
@@ -19,7 +16,7 @@ MAX_WEBHOOK_BYTES = 32 * 1024
 
 @bp.post("/webhooks/wise")
 def receive() -> Response:
-    """Verify the signature, store the event, answer 200; apply it once the answer is sent."""
+    """Verify the signature, store the event and answer 200; the worker applies it."""
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         raise WebhookTooLarge()
     # The signature covers these exact bytes: never parse and re-serialize before checking.
@@ -27,18 +24,12 @@ def receive() -> Response:
     if len(body) > MAX_WEBHOOK_BYTES:
         raise WebhookTooLarge()
     received = webhooks.accept(
-        db=get_session(),
-        settings=extensions.settings(),
-        now=extensions.clock().now(),
+        ctx=extensions.context(),
         body=body,
         signature=request.headers.get("X-Signature-SHA256"),
         delivery_id=request.headers.get("X-Delivery-Id"),
         test=request.headers.get("X-Test-Notification", "").strip().lower() == "true",
     )
-    response = jsonify(received=True, duplicate=received.duplicate)
-    if received.pending and received.event_id is not None:
-        # Wise needs the 200 within 5 s, and applying may wait on a locked link row: the server
-        # runs this after the answer is written, and a failure leaves the event pending.
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        response.call_on_close(partial(webhooks.apply_stored, app, received.event_id))
-    return response
+    # Applying happens in the worker: Wise needs the 200 within 5 s, and applying may wait on a
+    # link row another transaction holds.
+    return jsonify(received=True, duplicate=received.duplicate)

@@ -6,8 +6,7 @@ import json
 
 import click
 
-from backend.app import create_app
-from backend.db import get_session
+from backend.commands import command_runtime
 from backend.services import camera_checks
 
 
@@ -16,9 +15,8 @@ from backend.services import camera_checks
 @click.option("--json", "as_json", is_flag=True, help="Print the full reports as JSON lines.")
 def camera_reports(limit: int, as_json: bool) -> None:
     """List the newest camera-check reports, failures first in each line."""
-    app = create_app()
-    with app.app_context():
-        rows = camera_checks.latest_reports(db=get_session(), limit=limit)
+    with command_runtime() as runtime, runtime.job() as ctx:
+        rows = camera_checks.latest_reports(ctx=ctx, limit=limit)
     if not rows:
         click.echo("no camera-check reports yet")
         return

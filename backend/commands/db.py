@@ -17,16 +17,22 @@ def db() -> None:
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
     url = database.database_url_from_env()
-    database.upgrade(url, revision)
+    try:
+        database.upgrade(url, revision)
+    except database.DriverMissing as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"database at revision {revision}")
 
 
 @db.command()
 def status() -> None:
     """Exit non-zero unless the database is reachable and fully migrated."""
-    engine = database.make_engine(database.database_url_from_env())
-    state = database.schema_status(engine)
-    engine.dispose()
+    url = database.database_url_from_env()
+    try:
+        database.require_driver(url)
+    except database.DriverMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    state = database.schema_status_of(url)
     click.echo(state)
     if state != "ok":
         raise SystemExit(1)

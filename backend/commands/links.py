@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import click
 
-from backend import extensions
-from backend.app import create_app
-from backend.db import get_session
+from backend.commands import command_runtime
 from backend.services import keys, tokens
 
 
 @click.command("refresh-tokens")
 def refresh_tokens() -> None:
     """Refresh access tokens due within the margin (safe to run on every instance at once)."""
-    app = create_app()
-    with app.app_context():
-        broker = tokens.Broker.current()
-        counts = tokens.refresh_due(broker=broker)
+    with command_runtime() as runtime, runtime.job() as ctx:
+        counts = tokens.refresh_due(ctx=ctx)
     click.echo(", ".join(f"{name} {count}" for name, count in counts.items()))
     if counts["failed"]:
         raise SystemExit(1)
@@ -25,9 +21,8 @@ def refresh_tokens() -> None:
 @click.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt every stored secret with the first key of ONBOARDING_TOKEN_ENCRYPTION_KEYS."""
-    app = create_app()
-    with app.app_context():
-        report = keys.rotate_keys(db=get_session(), cipher=extensions.cipher())
+    with command_runtime() as runtime, runtime.job() as ctx:
+        report = keys.rotate_keys(ctx=ctx)
     rows = ", ".join(f"{table} {count}" for table, count in report.rotated.items())
     click.echo(f"re-encrypted {report.total} row(s) with the first key ({rows})")
     if report.unreadable:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from backend import extensions
-from backend.app import create_app
-from backend.db import get_session
+from backend.commands import command_runtime
 from backend.services import idempotency, onboarding
 
 
@@ -21,9 +19,7 @@ def sweep() -> None:
 
     Also deletes Idempotency-Key records whose time is up (they hold encrypted launch URLs).
     """
-    app = create_app()
-    with app.app_context():
-        now = extensions.clock().now()
-        count = onboarding.sweep(db=get_session(), now=now)
-        keys = idempotency.purge_expired(db=get_session(), now=now)
+    with command_runtime() as runtime, runtime.job() as ctx:
+        count = onboarding.sweep(ctx=ctx)
+        keys = idempotency.purge_expired(ctx=ctx)
     click.echo(f"settled {count} session(s); deleted {keys} expired idempotency key(s)")

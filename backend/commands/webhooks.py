@@ -7,12 +7,10 @@ from typing import TypeVar
 
 import click
 
-from backend import extensions
-from backend.app import create_app
-from backend.db import get_session
+from backend.commands import command_runtime
 from backend.services import subscriptions
 from backend.services import webhooks as webhook_events
-from backend.wise import WiseError
+from backend.wise import WiseError, WiseOAuthError
 
 T = TypeVar("T")
 
@@ -30,12 +28,8 @@ def webhooks() -> None:
 )
 def subscribe(url: str) -> None:
     """Subscribe URL to profiles#verification-state-change and transfers#state-change."""
-    with create_app().app_context():
-        created = _call(
-            lambda: subscriptions.subscribe(
-                wise=extensions.wise(), settings=extensions.settings(), url=url
-            )
-        )
+    with command_runtime(migrated=False) as runtime, runtime.job() as ctx:
+        created = _call(lambda: subscriptions.subscribe(ctx=ctx, url=url))
     for item in created:
         click.echo(f"{item.get('id')}  {item.get('trigger_on')}  {_url(item)}")
 
@@ -43,12 +37,8 @@ def subscribe(url: str) -> None:
 @webhooks.command("list")
 def list_() -> None:
     """List the application's subscriptions."""
-    with create_app().app_context():
-        found = _call(
-            lambda: subscriptions.list_subscriptions(
-                wise=extensions.wise(), settings=extensions.settings()
-            )
-        )
+    with command_runtime(migrated=False) as runtime, runtime.job() as ctx:
+        found = _call(lambda: subscriptions.list_subscriptions(ctx=ctx))
     for item in found:
         click.echo(f"{item.get('id')}  {item.get('trigger_on')}  {_url(item)}")
 
@@ -57,25 +47,17 @@ def list_() -> None:
 @click.argument("subscription_id")
 def delete(subscription_id: str) -> None:
     """Delete the subscription SUBSCRIPTION_ID."""
-    with create_app().app_context():
-        _call(
-            lambda: subscriptions.delete_subscription(
-                wise=extensions.wise(),
-                settings=extensions.settings(),
-                subscription_id=subscription_id,
-            )
-        )
+    with command_runtime(migrated=False) as runtime, runtime.job() as ctx:
+        _call(lambda: subscriptions.delete_subscription(ctx=ctx, subscription_id=subscription_id))
     click.echo(f"deleted {subscription_id}")
 
 
 @webhooks.command()
 def process() -> None:
-    """Apply stored webhook events whose processing failed or was interrupted (run every minute)."""
-    with create_app().app_context():
-        # Partner notifications these events cause wait in the outbox for `notifications deliver`.
-        report = webhook_events.process_pending(
-            db=get_session(), settings=extensions.settings(), now=extensions.clock().now()
-        )
+    """Apply stored webhook events now, once (the worker does this continuously)."""
+    with command_runtime() as runtime, runtime.job() as ctx:
+        # Partner notifications these events cause wait in the outbox for the worker.
+        report = webhook_events.process_pending(ctx=ctx)
     click.echo(f"processed {report.processed} pending event(s), {report.failed} failed")
     if report.failed:
         raise SystemExit(1)
@@ -87,6 +69,14 @@ def _call(action: Callable[[], T]) -> T:
         return action()
     except subscriptions.SubscriptionSetupError as exc:
         raise click.ClickException(str(exc)) from None
+    except WiseOAuthError as exc:
+        if exc.status in (400, 401, 403):
+            raise click.ClickException(
+                f"Wise refused the client credentials ({exc.error}): check "
+                "ONBOARDING_WISE_CLIENT_ID and ONBOARDING_WISE_CLIENT_SECRET, and that "
+                "ONBOARDING_WISE_API_URL is the environment they belong to"
+            ) from None
+        raise click.ClickException(f"Wise refused: {exc}") from None
     except WiseError as exc:
         raise click.ClickException(f"Wise refused: {exc}") from None
 

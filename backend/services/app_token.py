@@ -16,11 +16,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from backend.clock import Clock
-from backend.crypto import TokenCipher
+from backend.context import Context
 from backend.models import WiseAppToken
 from backend.settings import Settings
-from backend.wise import WiseClient
 from backend.wise.retry import Budget
 
 # Long enough for one token request with its retries; a crashed holder blocks no one for longer.
@@ -35,16 +33,9 @@ def cache_key(settings: Settings) -> str:
     return hashlib.sha256(f"{settings.wise_api_url}|{settings.wise_client_id}".encode()).hexdigest()
 
 
-def app_token(
-    *,
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
-    cipher: TokenCipher,
-    clock: Clock,
-    budget: Budget,
-) -> str:
+def app_token(*, ctx: Context, budget: Budget) -> str:
     """Return a valid client-credentials token, fetching one only when the cache cannot serve."""
+    db, settings, cipher, clock = ctx.db, ctx.settings, ctx.cipher, ctx.clock
     key = cache_key(settings)
     margin = timedelta(seconds=settings.wise_app_token_refresh_margin_seconds)
     while True:
@@ -57,7 +48,7 @@ def app_token(
             return cipher.decrypt(cached)
         lease_until = now + LEASE
         if _take_lease(db, key, now, lease_until):
-            return _fetch(db, settings, wise, cipher, clock, budget, key, lease_until)
+            return _fetch(ctx, budget, key, lease_until)
         cached = _valid_until(row, now + STILL_USABLE)
         if cached:
             return cipher.decrypt(cached)
@@ -65,14 +56,14 @@ def app_token(
         budget.pause(WAIT_SECONDS, what="waiting for the shared Wise application token")
 
 
-def forget_app_token(*, db: Session, settings: Settings) -> None:
+def forget_app_token(*, ctx: Context) -> None:
     """Drop the cached token (Wise refused it), so the next call fetches a new one."""
-    db.exec(
+    ctx.db.exec(
         update(WiseAppToken)
-        .where(col(WiseAppToken.key) == cache_key(settings))
+        .where(col(WiseAppToken.key) == cache_key(ctx.settings))
         .values(access_token_ciphertext=None, expires_at=None)
     )
-    db.commit()
+    ctx.db.commit()
 
 
 def _valid_until(row: WiseAppToken | None, until: datetime) -> str | None:
@@ -107,17 +98,9 @@ def _take_lease(db: Session, key: str, now: datetime, lease_until: datetime) -> 
     return True
 
 
-def _fetch(
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
-    cipher: TokenCipher,
-    clock: Clock,
-    budget: Budget,
-    key: str,
-    lease_until: datetime,
-) -> str:
+def _fetch(ctx: Context, budget: Budget, key: str, lease_until: datetime) -> str:
     """Fetch a token under our lease, store it, and release the lease (also on failure)."""
+    db, wise, cipher = ctx.db, ctx.wise, ctx.cipher
     mine = (col(WiseAppToken.key) == key, col(WiseAppToken.lease_until) == lease_until)
     try:
         tokens = budget.call(
@@ -136,7 +119,7 @@ def _fetch(
             access_token_ciphertext=cipher.encrypt(tokens.access_token),
             expires_at=tokens.access_token_expires_at,
             lease_until=None,
-            updated_at=clock.now(),
+            updated_at=ctx.now(),
         )
     )
     db.commit()

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
+from backend.context import Context
 from backend.models import CameraCheckCreate, CameraCheckReport
 
 
-def record_report(*, db: Session, data: CameraCheckCreate, now: datetime) -> CameraCheckReport:
+def record_report(*, ctx: Context, data: CameraCheckCreate) -> CameraCheckReport:
     """Store one validated report and return it."""
     counts = Counter(check.status for check in data.checks)
     row = CameraCheckReport(
-        received_at=now,
+        received_at=ctx.now(),
         embedding=data.embedding,
         user_agent=data.user_agent,
         passed=counts["passed"],
@@ -23,15 +23,15 @@ def record_report(*, db: Session, data: CameraCheckCreate, now: datetime) -> Cam
         skipped=counts["skipped"],
         report_json=data.model_dump_json(by_alias=True),
     )
-    db.add(row)
-    db.commit()
+    ctx.db.add(row)
+    ctx.db.commit()
     return row
 
 
-def latest_reports(*, db: Session, limit: int) -> list[CameraCheckReport]:
+def latest_reports(*, ctx: Context, limit: int) -> list[CameraCheckReport]:
     """The newest reports first."""
     query = select(CameraCheckReport).order_by(col(CameraCheckReport.received_at).desc())
-    return list(db.exec(query.limit(limit)).all())
+    return list(ctx.db.exec(query.limit(limit)).all())
 
 
 def failed_checks(report: CameraCheckReport) -> list[str]:

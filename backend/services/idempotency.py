@@ -16,18 +16,17 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from backend.crypto import TokenCipher
+from backend.context import Context
 from backend.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from backend.models import IdempotencyRecord
 from backend.security import hash_secret
-from backend.settings import Settings
 
 HEADER = "Idempotency-Key"
 # Visible ASCII without spaces: UUIDs, ULIDs and base64 keys fit; nothing to escape anywhere.
@@ -44,7 +43,7 @@ class IdempotencyKey:
 
 
 def parse_key(
-    header: str | None, *, settings: Settings, api_key: str, body: BaseModel
+    *, ctx: Context, header: str | None, api_key: str, body: BaseModel
 ) -> IdempotencyKey | None:
     """Validate the header; None when the partner sent none."""
     if header is None:
@@ -56,18 +55,17 @@ def parse_key(
     # birth and an email could be guessed.
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     fingerprint = hmac.new(
-        settings.secret_key.encode(), canonical.encode(), hashlib.sha256
+        ctx.settings.secret_key.encode(), canonical.encode(), hashlib.sha256
     ).hexdigest()
     return IdempotencyKey(hash_secret(api_key), header, fingerprint)
 
 
-def replay(
-    *, db: Session, cipher: TokenCipher, now: datetime, key: IdempotencyKey
-) -> dict[str, Any] | None:
+def replay(*, ctx: Context, key: IdempotencyKey) -> dict[str, Any] | None:
     """The original answer for this key, None when the key is new (or its time is up).
 
     Raises ``IdempotencyKeyReused`` when the key came with a different body.
     """
+    db, now = ctx.db, ctx.now()
     row = db.exec(
         select(IdempotencyRecord)
         .where(
@@ -89,37 +87,31 @@ def replay(
         return None
     if not hmac.compare_digest(row.request_hash, key.request_hash):
         raise IdempotencyKeyReused(field=HEADER)
-    answer: dict[str, Any] = json.loads(cipher.decrypt(row.response_ciphertext))
+    answer: dict[str, Any] = json.loads(ctx.cipher.decrypt(row.response_ciphertext))
     return answer
 
 
-def remember(
-    *,
-    db: Session,
-    settings: Settings,
-    cipher: TokenCipher,
-    now: datetime,
-    key: IdempotencyKey,
-    session_id: str,
-    answer: dict[str, Any],
-) -> None:
+def remember(*, ctx: Context, key: IdempotencyKey, session_id: str, answer: dict[str, Any]) -> None:
     """Add the record to the current transaction; the caller commits it with the session."""
-    ttl = timedelta(seconds=settings.idempotency_key_ttl_seconds)
-    db.add(
+    ttl = timedelta(seconds=ctx.settings.idempotency_key_ttl_seconds)
+    now = ctx.now()
+    ctx.db.add(
         IdempotencyRecord(
             api_key_hash=key.api_key_hash,
             key=key.key,
             request_hash=key.request_hash,
             session_id=session_id,
-            response_ciphertext=cipher.encrypt(json.dumps(answer)),
+            response_ciphertext=ctx.cipher.encrypt(json.dumps(answer)),
             created_at=now,
             expires_at=now + ttl,
         )
     )
 
 
-def purge_expired(*, db: Session, now: datetime) -> int:
+def purge_expired(*, ctx: Context) -> int:
     """Delete the records whose time is up; return how many."""
-    result = db.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) <= now))
-    db.commit()
+    result = ctx.db.exec(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) <= ctx.now())
+    )
+    ctx.db.commit()
     return int(result.rowcount or 0)

@@ -15,6 +15,7 @@ from sqlalchemy import inspect, or_, update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, SQLModel, select
 
+from backend.context import Context
 from backend.crypto import InvalidToken, TokenCipher
 from backend.models import (
     IdempotencyRecord,
@@ -48,7 +49,7 @@ class Rotation:
         return sum(self.rotated.values())
 
 
-def rotate_keys(*, db: Session, cipher: TokenCipher) -> Rotation:
+def rotate_keys(*, ctx: Context) -> Rotation:
     """Re-encrypt every stored ciphertext under the first key; report what changed.
 
     Each row is rewritten with a compare-and-set on its old ciphertexts, so a concurrent write
@@ -57,7 +58,7 @@ def rotate_keys(*, db: Session, cipher: TokenCipher) -> Rotation:
     report = Rotation()
     for model, columns in ENCRYPTED:
         name = str(model.__tablename__)
-        rotated, unreadable = _rotate_table(db, cipher, model, columns)
+        rotated, unreadable = _rotate_table(ctx.db, ctx.cipher, model, columns)
         report.rotated[name] = rotated
         if unreadable:
             report.unreadable[name] = unreadable

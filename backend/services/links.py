@@ -13,11 +13,10 @@ from datetime import datetime
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from backend.crypto import TokenCipher
+from backend.context import Context
 from backend.errors import NotLinked
 from backend.models import LinkStatus, VerificationStatus, WiseLink, WiseLinkEvent
 from backend.services import notifications
-from backend.settings import Settings
 from backend.wise import TokenSet
 
 L = WiseLink
@@ -33,23 +32,21 @@ TOKENS_ERASED = {
 }
 
 
-def find_link(*, db: Session, customer_external_id: str) -> WiseLink | None:
+def find_link(*, ctx: Context, customer_external_id: str) -> WiseLink | None:
     """Return the customer's link row, if any."""
-    return db.exec(select(L).where(L.customer_external_id == customer_external_id)).first()
+    return ctx.db.exec(select(L).where(L.customer_external_id == customer_external_id)).first()
 
 
-def reread(db: Session, link_id: int) -> WiseLink | None:
+def reread(ctx: Context, link_id: int) -> WiseLink | None:
     """Read a link row as committed now, not as this session last saw it."""
-    return db.exec(
+    return ctx.db.exec(
         select(L).where(col(L.id) == link_id).execution_options(populate_existing=True)
     ).first()
 
 
 def store_link(
     *,
-    db: Session,
-    settings: Settings,
-    cipher: TokenCipher,
+    ctx: Context,
     now: datetime,
     customer_external_id: str,
     session_id: str,
@@ -65,7 +62,8 @@ def store_link(
     differs from the one linked before (the customer came back with another Wise account, e.g.
     after changing their email at Wise) the link is flagged ``account_changed`` for review.
     """
-    link = find_link(db=db, customer_external_id=customer_external_id)
+    db, cipher = ctx.db, ctx.cipher
+    link = find_link(ctx=ctx, customer_external_id=customer_external_id)
     event = "linked"
     changed = False
     if link is None:
@@ -115,17 +113,13 @@ def store_link(
         _event(
             db, link, "account_changed", now, detail=f"was Wise user {link.previous_wise_user_id}"
         )
-    notifications.record(
-        db=db, settings=settings, now=now, link=link, event_type=notifications.LINKED
-    )
+    notifications.record(ctx=ctx, now=now, link=link, event_type=notifications.LINKED)
     return link
 
 
 def require_reauthorization(
     *,
-    db: Session,
-    settings: Settings,
-    now: datetime,
+    ctx: Context,
     link_id: int,
     detail: str,
     lease_owner: str | None = None,
@@ -135,6 +129,7 @@ def require_reauthorization(
     With ``lease_owner`` the change only happens while that refresh still holds the lease (a
     relink meanwhile wins). Returns whether this call made the change.
     """
+    db, now = ctx.db, ctx.now()
     conditions = [col(L.id) == link_id, col(L.status) == LinkStatus.LINKED]
     if lease_owner is not None:
         conditions.append(col(L.refresh_lease_owner) == lease_owner)
@@ -145,25 +140,22 @@ def require_reauthorization(
     )
     if result.rowcount != 1:
         return False
-    link = reread(db, link_id)
+    link = reread(ctx, link_id)
     assert link is not None
     _event(db, link, "reauthorization_required", now, detail=detail)
     notifications.record(
-        db=db,
-        settings=settings,
-        now=now,
-        link=link,
-        event_type=notifications.REAUTHORIZATION_REQUIRED,
+        ctx=ctx, now=now, link=link, event_type=notifications.REAUTHORIZATION_REQUIRED
     )
     return True
 
 
-def unlink(*, db: Session, settings: Settings, now: datetime, customer_external_id: str) -> bool:
+def unlink(*, ctx: Context, customer_external_id: str) -> bool:
     """Unlink a customer: erase the tokens, keep the row and an audit record, and commit.
 
     Returns True when this call unlinked it, False when it was already unlinked.
     """
-    link = find_link(db=db, customer_external_id=customer_external_id)
+    db, now = ctx.db, ctx.now()
+    link = find_link(ctx=ctx, customer_external_id=customer_external_id)
     if link is None:
         raise NotLinked()
     assert link.id is not None
@@ -175,21 +167,17 @@ def unlink(*, db: Session, settings: Settings, now: datetime, customer_external_
     if result.rowcount != 1:
         db.rollback()
         return False
-    link = reread(db, link.id)
+    link = reread(ctx, link.id)
     assert link is not None
     _event(db, link, "unlinked", now, detail="deleted through the partner API")
-    notifications.record(
-        db=db, settings=settings, now=now, link=link, event_type=notifications.UNLINKED
-    )
+    notifications.record(ctx=ctx, now=now, link=link, event_type=notifications.UNLINKED)
     db.commit()
     return True
 
 
 def apply_verification(
     *,
-    db: Session,
-    settings: Settings,
-    now: datetime,
+    ctx: Context,
     profile_id: int,
     status: str,
     as_of: datetime,
@@ -203,17 +191,17 @@ def apply_verification(
     Returns how many links changed status.
     """
     changed = 0
-    ids = db.exec(select(L.id).where(col(L.profile_id) == profile_id)).all()
+    ids = ctx.db.exec(select(L.id).where(col(L.profile_id) == profile_id)).all()
     for link_id in ids:
         assert link_id is not None
-        changed += _apply_verification_to(db, settings, now, link_id, status, as_of, asked)
+        changed += _apply_verification_to(ctx, link_id, status, as_of, asked)
     return changed
 
 
-def events(*, db: Session, customer_external_id: str) -> list[WiseLinkEvent]:
+def events(*, ctx: Context, customer_external_id: str) -> list[WiseLinkEvent]:
     """Return the customer's link audit trail, oldest first."""
     return list(
-        db.exec(
+        ctx.db.exec(
             select(WiseLinkEvent)
             .where(WiseLinkEvent.customer_external_id == customer_external_id)
             .order_by(col(WiseLinkEvent.id))
@@ -225,17 +213,16 @@ def events(*, db: Session, customer_external_id: str) -> list[WiseLinkEvent]:
 
 
 def _apply_verification_to(
-    db: Session,
-    settings: Settings,
-    now: datetime,
+    ctx: Context,
     link_id: int,
     status: str,
     as_of: datetime,
     asked: bool,
 ) -> int:
     """Compare-and-set one link's verification; retried when a concurrent fact got there first."""
+    db = ctx.db
     for _ in range(3):
-        link = reread(db, link_id)
+        link = reread(ctx, link_id)
         if link is None:
             return 0
         before = link.verification_status
@@ -260,15 +247,16 @@ def _apply_verification_to(
             continue
         if before == status:
             return 0
-        fresh = reread(db, link_id)
+        fresh = reread(ctx, link_id)
         assert fresh is not None
+        now = ctx.now()
         _event(db, fresh, "verification_changed", now, detail=f"{before} -> {status}")
         event_type = (
             notifications.VERIFIED
             if status == VerificationStatus.VERIFIED
             else notifications.NOT_VERIFIED
         )
-        notifications.record(db=db, settings=settings, now=now, link=fresh, event_type=event_type)
+        notifications.record(ctx=ctx, now=now, link=fresh, event_type=event_type)
         return 1
     return 0
 

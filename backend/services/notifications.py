@@ -17,21 +17,17 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from flask import Flask, Response, g, has_app_context
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from backend import extensions, outbound
-from backend.clock import Clock
-from backend.db import get_session
+from backend import outbound
+from backend.context import Context
 from backend.models import PartnerNotification, WiseLink, WiseLinkPublic
 from backend.settings import Settings
 
@@ -52,8 +48,6 @@ TIMEOUT = (5.0, 10.0)
 LEASE = timedelta(seconds=60)
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
-PENDING_FLAG = "partner_notifications_pending"
-NOTIFIER = "onboarding.notifier"
 
 N = PartnerNotification
 # One pooled, deadline-aware session for all deliveries of this process.
@@ -69,13 +63,14 @@ class DeliveryReport:
 
 
 def record(
-    *, db: Session, settings: Settings, now: datetime, link: WiseLink, event_type: str
+    *, ctx: Context, now: datetime, link: WiseLink, event_type: str
 ) -> PartnerNotification | None:
     """Add a notification for ``link``'s current state to the outbox; the caller commits.
 
-    Does nothing when no partner webhook URL is configured.
+    Returns the queued row, or None when no partner webhook URL is configured. The worker
+    delivers it (``deliver_due``).
     """
-    if not settings.partner_notifications_enabled:
+    if not ctx.settings.partner_notifications_enabled:
         return None
     event_id = str(uuid.uuid4())
     payload = {
@@ -93,10 +88,7 @@ def record(
         created_at=now,
         next_attempt_at=now,
     )
-    db.add(row)
-    if has_app_context():
-        # Tells the after-request hook to try a delivery once this request's commit is done.
-        g.setdefault(PENDING_FLAG, True)
+    ctx.db.add(row)
     return row
 
 
@@ -111,10 +103,9 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1)))
 
 
-def deliver_due(
-    *, db: Session, settings: Settings, clock: Clock, limit: int = 100
-) -> DeliveryReport:
+def deliver_due(*, ctx: Context, limit: int = 100) -> DeliveryReport:
     """Send due notifications oldest first; stop at the first failure (the rest wait their turn)."""
+    db, settings, clock = ctx.db, ctx.settings, ctx.clock
     if not settings.partner_notifications_enabled:
         return DeliveryReport(0, 0)
     owner = uuid.uuid4().hex
@@ -132,42 +123,10 @@ def deliver_due(
     return DeliveryReport(delivered, 0)
 
 
-def watch(
-    *,
-    app: Flask,
-    stop: threading.Event,
-    interval: float,
-    on_report: Callable[[DeliveryReport], None] | None = None,
-    limit: int = 100,
-) -> None:
-    """Deliver due notifications every ``interval`` seconds until ``stop`` is set.
-
-    For a long-running deliverer (``notifications deliver --watch``, the demo). A run that fails
-    (database unreachable, say) is logged and tried again next round; setting ``stop`` ends the
-    loop after the delivery in progress, never in the middle of one.
-    """
-    while not stop.is_set():
-        report = DeliveryReport(0, 0)
-        try:
-            with app.app_context():
-                report = deliver_due(
-                    db=get_session(),
-                    settings=extensions.settings(),
-                    clock=extensions.clock(),
-                    limit=limit,
-                )
-        except Exception:
-            logger.exception("partner notification delivery run failed; trying again")
-        if on_report is not None and (report.delivered or report.failed):
-            on_report(report)
-        if report.delivered < limit:  # a full batch may have more behind it: go round at once
-            stop.wait(interval)
-
-
-def pending_count(*, db: Session) -> int:
+def pending_count(*, ctx: Context) -> int:
     """How many notifications are not delivered yet."""
-    count = len(db.exec(select(N.id).where(col(N.delivered_at).is_(None))).all())
-    db.commit()
+    count = len(ctx.db.exec(select(N.id).where(col(N.delivered_at).is_(None))).all())
+    ctx.db.commit()
     return count
 
 
@@ -257,71 +216,3 @@ def _record_attempt(
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-# -- best-effort delivery right after a request -----------------------------------------------
-
-
-class _Notifier:
-    """Runs ``deliver_due`` in a background thread, one run at a time per app."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._lock = threading.Lock()
-        self._running = False
-        self._again = False
-
-    @property
-    def busy(self) -> bool:
-        """Tell whether a delivery run is going on."""
-        with self._lock:
-            return self._running
-
-    def kick(self) -> None:
-        """Start a delivery run, or ask the running one to go round once more."""
-        with self._lock:
-            if self._running:
-                self._again = True
-                return
-            self._running = True
-        threading.Thread(target=self._run, name="partner-notifications", daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                with self.app.app_context():
-                    deliver_due(
-                        db=get_session(), settings=extensions.settings(), clock=extensions.clock()
-                    )
-            except Exception:
-                # Best effort only: the row stays in the outbox for the next run or the command.
-                logger.exception("partner notification delivery run failed")
-            with self._lock:
-                if not self._again:
-                    self._running = False
-                    return
-                self._again = False
-
-
-def deliver_queued(app: Flask) -> None:
-    """Start delivering in the background if work in this app context queued a notification."""
-    if g.pop(PENDING_FLAG, False):
-        notifier: _Notifier = app.extensions[NOTIFIER]
-        notifier.kick()
-
-
-def background_busy(app: Flask) -> bool:
-    """Tell whether ``app`` is delivering notifications in the background right now."""
-    notifier: _Notifier = app.extensions[NOTIFIER]
-    return notifier.busy
-
-
-def init_app(app: Flask) -> None:
-    """After a request that queued a notification, deliver it without delaying the answer."""
-    notifier = _Notifier(app)
-    app.extensions[NOTIFIER] = notifier
-
-    @app.after_request
-    def deliver_after_request(response: Response) -> Response:
-        deliver_queued(app)
-        return response

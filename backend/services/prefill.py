@@ -30,15 +30,14 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from backend.clock import Clock
+from backend.context import Context
 from backend.crypto import TokenCipher
 from backend.models import (
     BusinessPrefill,
@@ -52,7 +51,6 @@ from backend.models import (
 )
 from backend.security import hash_secret
 from backend.services.app_token import app_token, forget_app_token
-from backend.settings import Settings
 from backend.wise import WiseApiError, WiseClient, WiseOAuthError
 from backend.wise.client import api_error_codes
 from backend.wise.retry import Budget
@@ -87,11 +85,7 @@ def decrypt_prefill(cipher: TokenCipher, ciphertext: str, customer_type: str) ->
 
 def prepare(
     *,
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
-    cipher: TokenCipher,
-    clock: Clock,
+    ctx: Context,
     session: OnboardingSession,
 ) -> Prepared:
     """Create (or find again) the customer's Wise account and profiles; return the claim code.
@@ -101,27 +95,24 @@ def prepare(
     """
     if session.prefill_ciphertext is None or session.customer_email is None:
         return Prepared(claim_code=None)  # nothing to pre-fill: plain link mode
-    data = decrypt_prefill(cipher, session.prefill_ciphertext, session.customer_type)
+    db, wise = ctx.db, ctx.wise
+    data = decrypt_prefill(ctx.cipher, session.prefill_ciphertext, session.customer_type)
     email = session.customer_email
-    budget = Budget(settings.prefill_time_budget_seconds)
-    account, code = _account(db, cipher, clock.now(), session.customer_external_id, email)
+    budget = Budget(ctx.settings.prefill_time_budget_seconds)
+    account, code = _account(ctx, session.customer_external_id, email)
     # No transaction stays open while Wise is called (the fast path above only read).
     db.commit()
 
     if account.wise_user_id is None:
         try:
             user_id = _with_app_token(
-                db,
-                settings,
-                wise,
-                cipher,
-                clock,
+                ctx,
                 budget,
                 lambda token, timeout: wise.sign_up(
                     app_token=token,
                     email=email,
                     registration_code=code,
-                    language=settings.prefill_language,
+                    language=ctx.settings.prefill_language,
                     timeout=timeout,
                 ),
             )
@@ -134,7 +125,7 @@ def prepare(
             # 409: the email has an account. It may be the one this kit made on an earlier try
             # whose answer was lost; the registration code below tells.
         else:
-            _remember_user(db, account, user_id, clock.now())
+            _remember_user(ctx, account, user_id)
 
     try:
         user = budget.call(
@@ -168,10 +159,9 @@ def prepare(
 # -- the customer's Wise account ---------------------------------------------------------------
 
 
-def _account(
-    db: Session, cipher: TokenCipher, now: datetime, customer_external_id: str, email: str
-) -> tuple[PrefillAccount, str]:
+def _account(ctx: Context, customer_external_id: str, email: str) -> tuple[PrefillAccount, str]:
     """Return the customer's account row and registration code, creating them on first use."""
+    db, cipher, now = ctx.db, ctx.cipher, ctx.now()
     email_hash = hash_secret(email.strip().lower())
     for _ in range(2):
         row = db.exec(
@@ -211,35 +201,25 @@ def _account(
     raise RuntimeError("prefill account could not be created")
 
 
-def _remember_user(db: Session, account: PrefillAccount, user_id: int, now: datetime) -> None:
-    db.exec(
+def _remember_user(ctx: Context, account: PrefillAccount, user_id: int) -> None:
+    ctx.db.exec(
         update(PrefillAccount)
         .where(col(PrefillAccount.id) == account.id)
-        .values(wise_user_id=user_id, updated_at=now)
+        .values(wise_user_id=user_id, updated_at=ctx.now())
     )
-    db.commit()
+    ctx.db.commit()
 
 
-def _with_app_token(
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
-    cipher: TokenCipher,
-    clock: Clock,
-    budget: Budget,
-    call: Callable[[str, float], T],
-) -> T:
+def _with_app_token(ctx: Context, budget: Budget, call: Callable[[str, float], T]) -> T:
     """Run ``call(token, timeout)`` with the shared application token; renew it once on 401."""
     for attempt in range(2):
-        token = app_token(
-            db=db, settings=settings, wise=wise, cipher=cipher, clock=clock, budget=budget
-        )
+        token = app_token(ctx=ctx, budget=budget)
         try:
             return budget.call(partial(call, token), what="Wise sign-up")
         except WiseApiError as exc:
             if exc.status != 401 or attempt:
                 raise
-            forget_app_token(db=db, settings=settings)
+            forget_app_token(ctx=ctx)
     raise AssertionError("unreachable")
 
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
+from backend.context import Context
 from backend.models import RateLimitWindow
 
 W = RateLimitWindow
@@ -29,21 +30,14 @@ def client_hash(secret: str, client: str) -> str:
     return hmac.new(secret.encode(), client.encode(), hashlib.sha256).hexdigest()
 
 
-def hit(
-    *,
-    db: Session,
-    bucket: str,
-    client: str,
-    limit: int,
-    window_seconds: int,
-    now: datetime,
-) -> Decision:
+def hit(*, ctx: Context, bucket: str, client: str, limit: int, window_seconds: int) -> Decision:
     """Count one request of ``client`` in ``bucket``; refuse once ``limit`` is reached.
 
     The increment is a conditional UPDATE (``count < limit``) and the first request of a window
     an INSERT guarded by a unique constraint, so concurrent requests on any number of instances
     never exceed the limit.
     """
+    db, now = ctx.db, ctx.now()
     epoch = int(now.timestamp())
     start = datetime.fromtimestamp(epoch - epoch % window_seconds, UTC)
     retry_after = int((start + timedelta(seconds=window_seconds) - now).total_seconds()) + 1

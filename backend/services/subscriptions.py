@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.context import Context
 from backend.settings import Settings
-from backend.wise import WiseClient
 
 EVENT_TYPES = ("profiles#verification-state-change", "transfers#state-change")
 
@@ -19,13 +19,13 @@ class SubscriptionSetupError(ValueError):
     """The kit cannot manage subscriptions as configured; the message says what to set."""
 
 
-def subscribe(*, wise: WiseClient, settings: Settings, url: str) -> list[dict[str, Any]]:
+def subscribe(*, ctx: Context, url: str) -> list[dict[str, Any]]:
     """Subscribe ``url`` to both event types; existing identical subscriptions are kept.
 
     Returns one subscription per event type (created or already there), so running it again
     is harmless.
     """
-    client_key = _client_key(settings)
+    wise, client_key = ctx.wise, _client_key(ctx.settings)
     token = wise.client_credentials_token().access_token
     existing = wise.list_subscriptions(app_token=token, client_key=client_key)
     result = []
@@ -44,17 +44,19 @@ def subscribe(*, wise: WiseClient, settings: Settings, url: str) -> list[dict[st
     return result
 
 
-def list_subscriptions(*, wise: WiseClient, settings: Settings) -> list[dict[str, Any]]:
+def list_subscriptions(*, ctx: Context) -> list[dict[str, Any]]:
     """Return the application's subscriptions."""
-    token = wise.client_credentials_token().access_token
-    return wise.list_subscriptions(app_token=token, client_key=_client_key(settings))
+    client_key = _client_key(ctx.settings)
+    token = ctx.wise.client_credentials_token().access_token
+    return ctx.wise.list_subscriptions(app_token=token, client_key=client_key)
 
 
-def delete_subscription(*, wise: WiseClient, settings: Settings, subscription_id: str) -> None:
+def delete_subscription(*, ctx: Context, subscription_id: str) -> None:
     """Delete one of the application's subscriptions."""
-    token = wise.client_credentials_token().access_token
-    wise.delete_subscription(
-        app_token=token, client_key=_client_key(settings), subscription_id=subscription_id
+    client_key = _client_key(ctx.settings)
+    token = ctx.wise.client_credentials_token().access_token
+    ctx.wise.delete_subscription(
+        app_token=token, client_key=client_key, subscription_id=subscription_id
     )
 
 

@@ -28,12 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from backend import extensions
-from backend.clock import Clock
+from backend.context import Context
 from backend.crypto import InvalidToken, TokenCipher
-from backend.db import get_session
 from backend.errors import (
     NotLinked,
     ReauthorizationRequired,
@@ -42,8 +40,7 @@ from backend.errors import (
 )
 from backend.models import LinkStatus, WiseLink
 from backend.services import links
-from backend.settings import Settings
-from backend.wise import WiseClient, WiseOAuthError, WiseProtocolError, WiseUnavailable
+from backend.wise import WiseOAuthError, WiseProtocolError, WiseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -78,37 +75,15 @@ class Refreshed:
     called_wise: bool
 
 
-@dataclass(frozen=True)
-class Broker:
-    """What the token functions need; built once per request or command."""
+def margin(ctx: Context) -> timedelta:
+    """Tokens closer than this to expiry are refreshed first (see ``is_due`` for the cap)."""
+    return timedelta(seconds=ctx.settings.token_refresh_margin_seconds)
 
-    db: Session
-    settings: Settings
-    wise: WiseClient
-    cipher: TokenCipher
-    clock: Clock
 
-    @classmethod
-    def current(cls) -> Broker:
-        """The broker of the active app context (a request, a command, a test instance)."""
-        return cls(
-            db=get_session(),
-            settings=extensions.settings(),
-            wise=extensions.wise(),
-            cipher=extensions.cipher(),
-            clock=extensions.clock(),
-        )
-
-    @property
-    def margin(self) -> timedelta:
-        """Tokens closer than this to expiry are refreshed first (see ``is_due`` for the cap)."""
-        return timedelta(seconds=self.settings.token_refresh_margin_seconds)
-
-    @property
-    def lease(self) -> timedelta:
-        """How long a refresh lease lasts."""
-        s = self.settings
-        return timedelta(seconds=s.wise_connect_timeout + s.wise_read_timeout + LEASE_SLACK_SECONDS)
+def lease_length(ctx: Context) -> timedelta:
+    """How long a refresh lease lasts: the longest Wise call, plus slack."""
+    s = ctx.settings
+    return timedelta(seconds=s.wise_connect_timeout + s.wise_read_timeout + LEASE_SLACK_SECONDS)
 
 
 def is_due(
@@ -138,27 +113,27 @@ def is_revocation(exc: WiseOAuthError) -> bool:
 
 
 def access_token(
-    *, broker: Broker, customer_external_id: str, rejected_token: str | None = None
+    *, ctx: Context, customer_external_id: str, rejected_token: str | None = None
 ) -> BrokeredToken:
     """Return a usable access token for the customer's link, refreshing it first when due.
 
     ``rejected_token`` is a token Wise just refused: it is refreshed even if it looks fresh
     (once: a caller holding an older token gets the current one).
     """
-    link = links.find_link(db=broker.db, customer_external_id=customer_external_id)
+    link = links.find_link(ctx=ctx, customer_external_id=customer_external_id)
     if link is None or link.status == LinkStatus.UNLINKED:
         raise NotLinked()
     if link.status == LinkStatus.REAUTHORIZATION_REQUIRED:
         raise ReauthorizationRequired()
-    current = _usable(broker, link, rejected_token)
+    current = _usable(ctx, link, rejected_token)
     if current is not None:
         return current
     assert link.id is not None
     refreshed = refresh_link(
-        broker=broker,
+        ctx=ctx,
         link_id=link.id,
         rejected_token=rejected_token,
-        due_token=_stored(broker, link),
+        due_token=_stored(ctx, link),
     )
     assert refreshed is not None
     return refreshed.token
@@ -166,7 +141,7 @@ def access_token(
 
 def refresh_link(
     *,
-    broker: Broker,
+    ctx: Context,
     link_id: int,
     rejected_token: str | None = None,
     due_token: str | None = None,
@@ -178,16 +153,16 @@ def refresh_link(
     caller has replaced it, the replacement is taken even if it is itself within the margin.
     """
     owner = uuid.uuid4().hex
-    deadline = time.monotonic() + broker.lease.total_seconds() + 1
+    deadline = time.monotonic() + lease_length(ctx).total_seconds() + 1
     may_take = True
     while True:
-        if may_take and _take_lease(broker, link_id, owner):
-            return _refresh_as_holder(broker, link_id, owner, rejected_token, due_token)
+        if may_take and _take_lease(ctx, link_id, owner):
+            return _refresh_as_holder(ctx, link_id, owner, rejected_token, due_token)
         if not wait:
             return None
         # Someone else holds the lease: only read until they are done (no write attempts).
-        link = _current(broker, link_id)
-        current = _usable(broker, link, rejected_token, due_token)
+        link = _current(ctx, link_id)
+        current = _usable(ctx, link, rejected_token, due_token)
         if current is not None:
             return Refreshed(current, called_wise=False)
         if link.refresh_lease_owner is None:
@@ -195,44 +170,44 @@ def refresh_link(
             # at once would turn one failure into a stampede on Wise.
             raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER)
         until = link.refresh_lease_until
-        may_take = until is not None and until < _now(broker)  # the holder died: take over
+        may_take = until is not None and until < ctx.now()  # the holder died: take over
         if not may_take:
             if time.monotonic() > deadline:
                 raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER)
             time.sleep(POLL_SECONDS)
 
 
-def refresh_due(*, broker: Broker) -> dict[str, int]:
+def refresh_due(*, ctx: Context) -> dict[str, int]:
     """Refresh every linked link whose access token is within the margin of expiry.
 
     Safe to run on every instance at once: the lease makes each link refresh once, and a link
     another instance is refreshing is skipped. Returns counts by outcome.
     """
-    now = _now(broker)
-    candidates = broker.db.exec(
+    now = ctx.now()
+    candidates = ctx.db.exec(
         select(L.id, L.access_token_expires_at, L.access_token_obtained_at)
         .where(
             col(L.status) == LinkStatus.LINKED,
             col(L.refresh_token_ciphertext).is_not(None),
             or_(
                 col(L.access_token_expires_at).is_(None),
-                col(L.access_token_expires_at) <= now + broker.margin,
+                col(L.access_token_expires_at) <= now + margin(ctx),
             ),
         )
         .order_by(col(L.id))
     ).all()
-    broker.db.commit()
+    ctx.db.commit()
     # The half-lifetime rule needs each token's own lifetime, so it is applied here, not in SQL.
     ids = [
         link_id
         for link_id, expires_at, obtained_at in candidates
-        if is_due(expires_at=expires_at, obtained_at=obtained_at, now=now, margin=broker.margin)
+        if is_due(expires_at=expires_at, obtained_at=obtained_at, now=now, margin=margin(ctx))
     ]
     counts = {"refreshed": 0, "skipped": 0, "reauthorization_required": 0, "failed": 0}
     for link_id in ids:
         assert link_id is not None
         try:
-            result = refresh_link(broker=broker, link_id=link_id, wait=False)
+            result = refresh_link(ctx=ctx, link_id=link_id, wait=False)
         except ReauthorizationRequired:
             counts["reauthorization_required"] += 1
         except NotLinked:
@@ -247,22 +222,18 @@ def refresh_due(*, broker: Broker) -> dict[str, int]:
 # -- internals --------------------------------------------------------------------------------
 
 
-def _now(broker: Broker) -> datetime:
-    return broker.clock.now()
-
-
 def _usable(
-    broker: Broker, link: WiseLink, rejected: str | None, due_token: str | None = None
+    ctx: Context, link: WiseLink, rejected: str | None, due_token: str | None = None
 ) -> BrokeredToken | None:
     """The stored token if it may be handed out: unexpired, not the one Wise refused, and either
     not due or a replacement of ``due_token`` (the token this caller found due)."""
     expires = link.access_token_expires_at
     if link.status != LinkStatus.LINKED or not link.access_token_ciphertext or expires is None:
         return None
-    now = _now(broker)
+    now = ctx.now()
     if expires <= now:
         return None
-    token = _open(broker.cipher, link.access_token_ciphertext)
+    token = _open(ctx.cipher, link.access_token_ciphertext)
     if rejected is not None and _same(token, rejected):
         return None
     if due_token is not None and not _same(token, due_token):
@@ -273,39 +244,39 @@ def _usable(
         expires_at=expires,
         obtained_at=link.access_token_obtained_at,
         now=now,
-        margin=broker.margin,
+        margin=margin(ctx),
     )
     return None if due else BrokeredToken(token, expires)
 
 
-def _stored(broker: Broker, link: WiseLink) -> str:
+def _stored(ctx: Context, link: WiseLink) -> str:
     """The link's stored access token, or "" when none is stored."""
     ciphertext = link.access_token_ciphertext
-    return _open(broker.cipher, ciphertext) if ciphertext else ""
+    return _open(ctx.cipher, ciphertext) if ciphertext else ""
 
 
 def _same(token: str, other: str) -> bool:
     return hmac.compare_digest(token.encode(), other.encode())
 
 
-def _take_lease(broker: Broker, link_id: int, owner: str) -> bool:
-    now = _now(broker)
+def _take_lease(ctx: Context, link_id: int, owner: str) -> bool:
+    now = ctx.now()
     free = or_(col(L.refresh_lease_until).is_(None), col(L.refresh_lease_until) < now)
-    result = broker.db.exec(
+    result = ctx.db.exec(
         update(L)
         .where(col(L.id) == link_id, col(L.status) == LinkStatus.LINKED, free)
-        .values(refresh_lease_owner=owner, refresh_lease_until=now + broker.lease)
+        .values(refresh_lease_owner=owner, refresh_lease_until=now + lease_length(ctx))
     )
-    broker.db.commit()
+    ctx.db.commit()
     return bool(result.rowcount == 1)
 
 
-def _current(broker: Broker, link_id: int) -> WiseLink:
+def _current(ctx: Context, link_id: int) -> WiseLink:
     """Re-read the link as committed now; raise when it is no longer linked."""
-    link = links.reread(broker.db, link_id)
+    link = links.reread(ctx, link_id)
     # End the read (commit keeps the loaded values; rollback would expire them), so no
     # transaction stays open while we wait and the next poll sees newer commits.
-    broker.db.commit()
+    ctx.db.commit()
     if link is None or link.status == LinkStatus.UNLINKED:
         raise NotLinked()
     if link.status == LinkStatus.REAUTHORIZATION_REQUIRED:
@@ -313,65 +284,65 @@ def _current(broker: Broker, link_id: int) -> WiseLink:
     return link
 
 
-def _release(broker: Broker, link_id: int, owner: str) -> None:
-    broker.db.exec(
+def _release(ctx: Context, link_id: int, owner: str) -> None:
+    ctx.db.exec(
         update(L)
         .where(col(L.id) == link_id, col(L.refresh_lease_owner) == owner)
         .values(refresh_lease_owner=None, refresh_lease_until=None)
     )
-    broker.db.commit()
+    ctx.db.commit()
 
 
 def _refresh_as_holder(
-    broker: Broker, link_id: int, owner: str, rejected: str | None, due_token: str | None
+    ctx: Context, link_id: int, owner: str, rejected: str | None, due_token: str | None
 ) -> Refreshed:
     """Holding the lease: re-read, call Wise with no transaction open, store the outcome."""
     try:
-        link = _current(broker, link_id)
-        current = _usable(broker, link, rejected, due_token)
+        link = _current(ctx, link_id)
+        current = _usable(ctx, link, rejected, due_token)
         refresh_token = (
-            _open(broker.cipher, link.refresh_token_ciphertext)
+            _open(ctx.cipher, link.refresh_token_ciphertext)
             if link.refresh_token_ciphertext
             else None
         )
     except BaseException:
-        _release(broker, link_id, owner)
+        _release(ctx, link_id, owner)
         raise
     if current is not None:
         # Another caller refreshed between our first read and our lease.
-        _release(broker, link_id, owner)
+        _release(ctx, link_id, owner)
         return Refreshed(current, called_wise=False)
     if refresh_token is None:
-        return _revoke(broker, link_id, owner, "no refresh token stored")
+        return _revoke(ctx, link_id, owner, "no refresh token stored")
     try:
-        tokens = broker.wise.refresh(refresh_token=refresh_token)
+        tokens = ctx.wise.refresh(refresh_token=refresh_token)
     except WiseOAuthError as exc:
         if is_revocation(exc):
-            return _revoke(broker, link_id, owner, f"refresh answered {exc.status} {exc.error}")
+            return _revoke(ctx, link_id, owner, f"refresh answered {exc.status} {exc.error}")
         logger.error("token refresh refused (%s, %s): not a revocation", exc.status, exc.error)
-        _release(broker, link_id, owner)
+        _release(ctx, link_id, owner)
         raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER) from None
     except (WiseUnavailable, WiseProtocolError) as exc:
         logger.warning("token refresh failed transiently: %s", exc)
-        _release(broker, link_id, owner)
+        _release(ctx, link_id, owner)
         retry_after = getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER
         raise WiseTemporarilyUnavailable(retry_after=retry_after) from None
     except BaseException:
-        _release(broker, link_id, owner)
+        _release(ctx, link_id, owner)
         raise
     values = {
-        "access_token_ciphertext": broker.cipher.encrypt(tokens.access_token),
+        "access_token_ciphertext": ctx.cipher.encrypt(tokens.access_token),
         "access_token_expires_at": tokens.access_token_expires_at,
-        "access_token_obtained_at": _now(broker),
+        "access_token_obtained_at": ctx.now(),
         "refresh_lease_owner": None,
         "refresh_lease_until": None,
-        "updated_at": _now(broker),
+        "updated_at": ctx.now(),
     }
     if tokens.refresh_token:
         # Wise may rotate the refresh token; the new one is stored in the same UPDATE.
-        values["refresh_token_ciphertext"] = broker.cipher.encrypt(tokens.refresh_token)
+        values["refresh_token_ciphertext"] = ctx.cipher.encrypt(tokens.refresh_token)
         values["refresh_token_expires_at"] = tokens.refresh_token_expires_at
-    stored = broker.db.exec(
+    stored = ctx.db.exec(
         update(L)
         .where(
             col(L.id) == link_id,
@@ -380,32 +351,30 @@ def _refresh_as_holder(
         )
         .values(**values)
     )
-    broker.db.commit()
+    ctx.db.commit()
     if stored.rowcount != 1:
-        return _after_lost_lease(broker, link_id)
+        return _after_lost_lease(ctx, link_id)
     return Refreshed(BrokeredToken(tokens.access_token, tokens.access_token_expires_at), True)
 
 
-def _revoke(broker: Broker, link_id: int, owner: str, detail: str) -> Refreshed:
+def _revoke(ctx: Context, link_id: int, owner: str, detail: str) -> Refreshed:
     """Record that Wise revoked the grant, then tell the caller to send the customer back."""
     changed = links.require_reauthorization(
-        db=broker.db,
-        settings=broker.settings,
-        now=_now(broker),
+        ctx=ctx,
         link_id=link_id,
         detail=detail,
         lease_owner=owner,
     )
-    broker.db.commit()
+    ctx.db.commit()
     if not changed:
-        return _after_lost_lease(broker, link_id)
+        return _after_lost_lease(ctx, link_id)
     logger.info("link needs reauthorization: %s", detail)
     raise ReauthorizationRequired()
 
 
-def _after_lost_lease(broker: Broker, link_id: int) -> Refreshed:
+def _after_lost_lease(ctx: Context, link_id: int) -> Refreshed:
     """The link was relinked or unlinked while Wise answered: its new state wins over ours."""
-    current = _usable(broker, _current(broker, link_id), None)
+    current = _usable(ctx, _current(ctx, link_id), None)
     if current is None:
         raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER)
     return Refreshed(current, called_wise=True)

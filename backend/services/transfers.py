@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, update
-from sqlmodel import Session, col
+from sqlmodel import col
 
+from backend.context import Context
 from backend.errors import NotFound
 from backend.models import TransferStatus
 
@@ -48,12 +49,13 @@ class TransferUpdate:
     occurred_at: datetime
 
 
-def apply(*, db: Session, now: datetime, change: TransferUpdate) -> bool:
+def apply(*, ctx: Context, change: TransferUpdate) -> bool:
     """Record ``change`` unless a newer one is already recorded; the caller commits.
 
     Returns whether the record changed. A concurrent first insert raises ``IntegrityError`` at
     commit; the caller rolls back and applies again.
     """
+    db, now = ctx.db, ctx.now()
     rank = STATE_RANK.get(change.current_state, 0)
     values: dict[str, Any] = {
         "profile_id": change.profile_id,
@@ -80,10 +82,10 @@ def apply(*, db: Session, now: datetime, change: TransferUpdate) -> bool:
     return True
 
 
-def get_transfer(*, db: Session, transfer_id: int) -> TransferStatus:
+def get_transfer(*, ctx: Context, transfer_id: int) -> TransferStatus:
     """Return a transfer's recorded status, or raise NotFound."""
     # Ids are BIGINT: a larger number cannot exist, and drivers would refuse to bind it.
-    row = db.get(T, transfer_id) if 0 < transfer_id < 2**63 else None
+    row = ctx.db.get(T, transfer_id) if 0 < transfer_id < 2**63 else None
     if row is None:
         raise NotFound("No status is recorded for this transfer.")
     return row

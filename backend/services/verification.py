@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from backend.context import Context
 from backend.errors import SandboxOnly, WiseRefused, WiseTemporarilyUnavailable
 from backend.models import VerificationStatus, WiseLink
 from backend.services import links, tokens
@@ -21,7 +22,7 @@ T = TypeVar("T")
 
 def refresh_verification(
     *,
-    broker: tokens.Broker,
+    ctx: Context,
     customer_external_id: str,
     source_currencies: Sequence[str] = DEFAULT_CURRENCIES,
 ) -> WiseLink:
@@ -30,52 +31,48 @@ def refresh_verification(
     A 401 from Wise means the access token was revoked or replaced: the token is refreshed once
     (which is how the kit learns that a customer revoked access) and the call is retried.
     """
-    token = tokens.access_token(broker=broker, customer_external_id=customer_external_id)
-    link = _link(broker, customer_external_id)
+    token = tokens.access_token(ctx=ctx, customer_external_id=customer_external_id)
+    link = _link(ctx, customer_external_id)
     assert link.id is not None
     body = _with_user_token(
-        broker,
+        ctx,
         customer_external_id,
         token,
-        lambda access: _ask(broker, access, link.profile_id, source_currencies),
+        lambda access: _ask(ctx, access, link.profile_id, source_currencies),
         what="the verification check",
     )
-    now = broker.clock.now()
+    now = ctx.now()
     links.apply_verification(
-        db=broker.db,
-        settings=broker.settings,
-        now=now,
+        ctx=ctx,
         profile_id=link.profile_id,
         status=status_of(body),
         as_of=now,
         asked=True,
     )
-    broker.db.commit()
-    fresh = links.reread(broker.db, link.id)
+    ctx.db.commit()
+    fresh = links.reread(ctx, link.id)
     assert fresh is not None
     return fresh
 
 
-def simulate_verification(*, broker: tokens.Broker, customer_external_id: str) -> WiseLink:
+def simulate_verification(*, ctx: Context, customer_external_id: str) -> WiseLink:
     """Sandbox only: ask Wise to verify the customer's profile; return the link as it is now.
 
     Wise answers at once and sends ``profiles#verification-state-change`` afterwards; the link's
     status changes when that webhook arrives. Refused (SandboxOnly) when the kit or its Wise
     environment is production: Wise has no simulation there, and no partner should try.
     """
-    settings = broker.settings
+    settings = ctx.settings
     if settings.is_production or settings.wise_environment == "production":
         raise SandboxOnly()
-    token = tokens.access_token(broker=broker, customer_external_id=customer_external_id)
-    link = _link(broker, customer_external_id)
+    token = tokens.access_token(ctx=ctx, customer_external_id=customer_external_id)
+    link = _link(ctx, customer_external_id)
     _with_user_token(
-        broker,
+        ctx,
         customer_external_id,
         token,
         lambda access: _transient_as_503(
-            lambda: broker.wise.simulate_verification(
-                access_token=access, profile_id=link.profile_id
-            )
+            lambda: ctx.wise.simulate_verification(access_token=access, profile_id=link.profile_id)
         ),
         what="the verification simulation",
     )
@@ -94,16 +91,16 @@ def status_of(body: dict[str, Any]) -> str:
     return VerificationStatus.VERIFIED if verified else VerificationStatus.NOT_VERIFIED
 
 
-def _link(broker: tokens.Broker, customer_external_id: str) -> WiseLink:
+def _link(ctx: Context, customer_external_id: str) -> WiseLink:
     """The customer's link (it just gave a token), read with no transaction left open."""
-    link = links.find_link(db=broker.db, customer_external_id=customer_external_id)
+    link = links.find_link(ctx=ctx, customer_external_id=customer_external_id)
     assert link is not None
-    broker.db.commit()  # no transaction stays open while Wise answers
+    ctx.db.commit()  # no transaction stays open while Wise answers
     return link
 
 
 def _with_user_token(
-    broker: tokens.Broker,
+    ctx: Context,
     customer_external_id: str,
     token: tokens.BrokeredToken,
     call: Callable[[str], T],
@@ -121,7 +118,7 @@ def _with_user_token(
         if exc.status != 401:
             raise WiseRefused(f"Wise answered {exc.status} to {what}.") from None
     token = tokens.access_token(
-        broker=broker,
+        ctx=ctx,
         customer_external_id=customer_external_id,
         rejected_token=token.access_token,
     )
@@ -132,10 +129,10 @@ def _with_user_token(
 
 
 def _ask(
-    broker: tokens.Broker, access_token: str, profile_id: int, currencies: Sequence[str]
+    ctx: Context, access_token: str, profile_id: int, currencies: Sequence[str]
 ) -> dict[str, Any]:
     return _transient_as_503(
-        lambda: broker.wise.verification_status(
+        lambda: ctx.wise.verification_status(
             access_token=access_token, profile_id=profile_id, source_currencies=currencies
         )
     )

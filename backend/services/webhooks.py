@@ -7,9 +7,8 @@ per event: processing claims the row with a compare-and-set on ``processed_at`` 
 transaction as the effect, and the effects themselves are idempotent compare-and-sets.
 
 Wise counts a delivery as failed unless the 200 arrives within 5 seconds, and processing can wait
-on a row another transaction holds. So the answer depends only on storing: processing runs once
-the answer is sent (``apply_stored``), and whatever it could not finish stays pending for
-``process_pending`` (``onboarding-kit webhooks process``).
+on a row another transaction holds. So the answer depends only on storing: the worker applies
+stored events (``process_pending``; ``onboarding-kit worker``, or ``webhooks process`` once).
 """
 
 from __future__ import annotations
@@ -19,20 +18,17 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from backend import extensions
-from backend.db import get_session
+from backend.context import Context
 from backend.errors import InvalidWebhookSignature
 from backend.models import VerificationStatus, WiseWebhookEvent
-from backend.services import links, notifications, transfers
-from backend.settings import Settings
+from backend.services import links, transfers
 from backend.wise import signatures
 
 logger = logging.getLogger(__name__)
@@ -41,9 +37,6 @@ VERIFICATION_EVENT = "profiles#verification-state-change"
 TRANSFER_EVENT = "transfers#state-change"
 SUPPORTED_SCHEMA = "2."
 DELIVERY_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,64}\Z", re.ASCII)
-# Processing that found a row already being processed leaves it to the other worker; a row still
-# unprocessed after this long (its worker died) is picked up by ``process_pending``.
-STALE_AFTER = timedelta(minutes=1)
 
 E = WiseWebhookEvent
 
@@ -72,9 +65,7 @@ class InvalidEvent(ValueError):
 
 def accept(
     *,
-    db: Session,
-    settings: Settings,
-    now: datetime,
+    ctx: Context,
     body: bytes,
     signature: str | None,
     delivery_id: str | None,
@@ -85,36 +76,14 @@ def accept(
     Raises InvalidWebhookSignature (nothing stored) unless a configured key signed ``body``.
     """
     # The signature covers these exact bytes: they are never parsed before the check.
-    if not signatures.verify(body, signature, settings.wise_webhook_public_keys):
+    if not signatures.verify(body, signature, ctx.settings.wise_webhook_public_keys):
         raise InvalidWebhookSignature()
-    return receive(db=db, now=now, body=body, delivery_id=delivery_id, test=test)
+    return receive(ctx=ctx, body=body, delivery_id=delivery_id, test=test)
 
 
-def apply_stored(app: Flask, event_id: int) -> None:
-    """Apply one stored event in a fresh app context, after its delivery has been answered.
-
-    Never raises: a failure is logged and the event stays pending for ``process_pending``.
-    """
-    try:
-        with app.app_context():
-            process(
-                db=get_session(),
-                settings=extensions.settings(),
-                now=extensions.clock().now(),
-                event_id=event_id,
-            )
-            # Outside a request no after-request hook runs: start the notifications it queued.
-            notifications.deliver_queued(app)
-    except Exception:
-        logger.exception(
-            "wise webhook stored but not applied yet; onboarding-kit webhooks process retries it"
-        )
-
-
-def receive(
-    *, db: Session, now: datetime, body: bytes, delivery_id: str | None, test: bool
-) -> Received:
+def receive(*, ctx: Context, body: bytes, delivery_id: str | None, test: bool) -> Received:
     """Store a verified delivery and commit; a repeated delivery id or body is a duplicate."""
+    db, now = ctx.db, ctx.now()
     envelope = _json_object(body)
     event_type = _short(envelope.get("event_type"), 64)
     row = E(
@@ -140,8 +109,9 @@ def receive(
     return Received(event_id=row.id, duplicate=False, pending=not test)
 
 
-def process(*, db: Session, settings: Settings, now: datetime, event_id: int) -> str | None:
+def process(*, ctx: Context, event_id: int) -> str | None:
     """Apply one stored event once; return its outcome (None if another worker has it)."""
+    db = ctx.db
     for _ in range(3):
         row = db.exec(
             select(E).where(col(E.id) == event_id).execution_options(populate_existing=True)
@@ -150,33 +120,28 @@ def process(*, db: Session, settings: Settings, now: datetime, event_id: int) ->
             db.commit()
             return None if row is None else row.outcome
         try:
-            return _process(db, settings, now, row)
+            return _process(ctx, row)
         except IntegrityError:
             # A concurrent first insert of the same transfer: the retry updates it instead.
             db.rollback()
     raise RuntimeError("webhook event kept conflicting; left for process_pending")
 
 
-def process_pending(
-    *, db: Session, settings: Settings, now: datetime, limit: int = 500
-) -> PendingReport:
-    """Process events stored but not applied (processing failed or its process died).
+def process_pending(*, ctx: Context, limit: int = 500) -> PendingReport:
+    """Apply stored events not applied yet, oldest first.
 
-    Events younger than ``STALE_AFTER`` are left to the request that stored them. One event
-    failing does not stop the others; it stays pending for the next run.
+    One event failing does not stop the others; it stays pending for the next run.
     """
+    db = ctx.db
     ids = db.exec(
-        select(E.id)
-        .where(col(E.processed_at).is_(None), col(E.received_at) <= now - STALE_AFTER)
-        .order_by(col(E.id))
-        .limit(limit)
+        select(E.id).where(col(E.processed_at).is_(None)).order_by(col(E.id)).limit(limit)
     ).all()
     db.commit()
     done = failed = 0
     for event_id in ids:
         assert event_id is not None
         try:
-            done += process(db=db, settings=settings, now=now, event_id=event_id) is not None
+            done += process(ctx=ctx, event_id=event_id) is not None
         except Exception:
             db.rollback()
             failed += 1
@@ -187,7 +152,8 @@ def process_pending(
 # -- internals --------------------------------------------------------------------------------
 
 
-def _process(db: Session, settings: Settings, now: datetime, row: WiseWebhookEvent) -> str | None:
+def _process(ctx: Context, row: WiseWebhookEvent) -> str | None:
+    db, now = ctx.db, ctx.now()
     if row.event_key is not None:
         # Copies of one event (one per subscription) are processed one after the other, so the
         # later one sees that the earlier one was applied. On PostgreSQL these row locks (in id
@@ -209,7 +175,7 @@ def _process(db: Session, settings: Settings, now: datetime, row: WiseWebhookEve
     outcome, apply = _plan(db, row)
     db.exec(update(E).where(col(E.id) == row.id).values(outcome=outcome))
     if apply is not None:
-        apply(db, settings, now)
+        apply(ctx)
     db.commit()
     logger.info("wise webhook %s: %s", row.event_type or "(unreadable)", outcome)
     return outcome
@@ -255,11 +221,9 @@ def _verification_effect(data: object) -> Any:
     occurred_at = _timestamp(_field(data, "occurred_at"))
     profile_id = _int(resource.get("id"), "resource.id")
 
-    def apply(db: Session, settings: Settings, now: datetime) -> None:
+    def apply(ctx: Context) -> None:
         links.apply_verification(
-            db=db,
-            settings=settings,
-            now=now,
+            ctx=ctx,
             profile_id=profile_id,
             status=str(state),
             as_of=occurred_at,
@@ -289,8 +253,8 @@ def _transfer_effect(data: object) -> Any:
         occurred_at=_timestamp(_field(data, "occurred_at")),
     )
 
-    def apply(db: Session, settings: Settings, now: datetime) -> None:
-        transfers.apply(db=db, now=now, change=update_)
+    def apply(ctx: Context) -> None:
+        transfers.apply(ctx=ctx, change=update_)
 
     return apply
 

@@ -87,6 +87,10 @@ class WiseClient:
         self._http = outbound.mount(requests.Session())
         self._http.headers["User-Agent"] = "wise-onboarding-kit"
 
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._http.close()
+
     # -- browser leg -------------------------------------------------------------------------
 
     def authorize_url(self, *, state: str, claim_account_code: str | None = None) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import APP_RETURN_URL, QUERY_RETURN_URL, RETURN_URL
@@ -332,7 +333,7 @@ def slow_wise_kit(stack: Stack, config: dict[str, Any]) -> Iterator[KitApi]:
     from backend import create_app
     from sample_app.serving import ServerThread
 
-    settings = stack.kit_app.extensions["onboarding.settings"]
+    settings = runtime_of(stack.kit_app).settings
     server = ServerThread(port=0)
     kit_url = server.url("localhost")
     server.app = create_app(

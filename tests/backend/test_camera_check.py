@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from backend import create_app
 from backend.cli import main
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from sample_app.serving import ServerThread
 from tests.support.factories import API_KEY, session_body
 from webview_shims.camera_check import page_csp
@@ -183,7 +184,7 @@ def postgres_app(postgres_url: str, config: dict[str, Any]) -> Iterator[Flask]:
         }
     )
     yield app
-    app.extensions["onboarding.db"].dispose()
+    runtime_of(app).engine.dispose()
 
 
 @pytest.mark.postgres

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from backend import db as database
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from backend.security import hash_secret
 from sample_app.serving import ServerThread
 from tests.support.factories import RETURN_URL, session_body
@@ -41,7 +41,7 @@ def test_launch_redirects_to_wise_with_client_redirect_uri_and_fresh_state(
     response = client.get(path_of(created["launch_url"]))
     assert response.status_code == 303
     location = urlsplit(response.headers["Location"])
-    settings = app.extensions["onboarding.settings"]
+    settings = runtime_of(app).settings
     assert f"{location.scheme}://{location.netloc}{location.path}" == settings.wise_authorize_url
     query = parse_qs(location.query)
     assert query["client_id"] == ["acme-bank-demo"]
@@ -50,12 +50,8 @@ def test_launch_redirects_to_wise_with_client_redirect_uri_and_fresh_state(
     assert "claim_account_code" not in query
     assert response.headers["Cache-Control"] == "no-store"
     # Only the hash of the state is stored.
-    with app.app_context():
-        row = (
-            database.get_session()
-            .execute(text("SELECT state_hash, status FROM onboarding_session"))
-            .one()
-        )
+    with runtime_of(app).job() as ctx:
+        row = ctx.db.execute(text("SELECT state_hash, status FROM onboarding_session")).one()
     assert row.state_hash == hash_secret(query["state"][0])
     assert row.status == "launched"
 

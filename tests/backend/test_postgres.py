@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from sample_app.demo import Stack, build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
 from tests.support.factories import stack_overrides
@@ -29,7 +30,7 @@ def pg_stack(postgres_url: str, clock: FrozenClock) -> Iterator[Stack]:
     )
     yield running
     running.stop()
-    running.kit_app.extensions["onboarding.db"].dispose()
+    runtime_of(running.kit_app).engine.dispose()
 
 
 def test_concurrent_launch_and_callback_each_have_one_winner(pg_stack: Stack) -> None:

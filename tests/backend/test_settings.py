@@ -8,6 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from backend import create_app
+from backend.extensions import runtime_of
 from backend.settings import SettingsError, load_settings
 
 STRONG: dict[str, str] = {
@@ -64,7 +65,7 @@ def test_development_generates_missing_secrets_and_warns(caplog: pytest.LogCaptu
     env = {"ONBOARDING_ENV": "development", "ONBOARDING_DATABASE_URL": "sqlite://"}
     with caplog.at_level("WARNING"):
         app = create_app(env)
-    settings = app.extensions["onboarding.settings"]
+    settings = runtime_of(app).settings
     assert set(settings.generated) == {
         "ONBOARDING_SECRET_KEY",
         "ONBOARDING_API_KEYS",

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from backend.clock import FrozenClock
 from backend.crypto import TokenCipher
+from backend.extensions import runtime_of
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import API_KEY
@@ -34,7 +35,7 @@ def link_journey(kit: KitApi, wise: EmulatorControl, stack: Stack) -> dict[str, 
         "binding cookie": launched.cookie_value,
         "code": params["code"],
         "api key": API_KEY,
-        "client secret": stack.kit_app.extensions["onboarding.settings"].wise_client_secret,
+        "client secret": runtime_of(stack.kit_app).settings.wise_client_secret,
     }
 
 
@@ -45,7 +46,7 @@ def stored_tokens(stack: Stack, database_url: str) -> tuple[str, str]:
             text("SELECT access_token_ciphertext, refresh_token_ciphertext FROM wise_link")
         ).one()
     engine.dispose()
-    cipher: TokenCipher = stack.kit_app.extensions["onboarding.cipher"]
+    cipher: TokenCipher = runtime_of(stack.kit_app).cipher
     return cipher.decrypt(row[0]), cipher.decrypt(row[1])
 
 

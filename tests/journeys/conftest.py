@@ -80,6 +80,8 @@ def journey_stack(request: pytest.FixtureRequest, database_url: str) -> Iterator
     stack = build_stack(
         database_url=database_url,
         emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
+        # The kit's worker runs beside it, as in the demo: webhooks reach the account page.
+        worker_poll_seconds=0.05,
     )
     try:
         yield JourneyStack(stack.kit_url, stack.emulator_url, stack.acme_url, stack.secrets.api_key)
@@ -94,10 +96,9 @@ def fresh_start(remote: JourneyStack) -> None:
     the way an operator would, with ``onboarding-kit webhooks subscribe``), and Acme's demo
     customers are unlinked at the kit.
     """
-    from backend.clock import SystemClock
+    from backend.context import Runtime
     from backend.services import subscriptions
     from backend.settings import load_settings
-    from backend.wise import WiseClient
     from sample_app.acme import DEMO_CUSTOMERS
     from sample_app.wise_emulator import DEMO_CLIENT
 
@@ -105,6 +106,8 @@ def fresh_start(remote: JourneyStack) -> None:
     settings = load_settings(
         {
             "ONBOARDING_ENV": "development",
+            # Nothing here touches the kit's database: subscribing only talks to Wise.
+            "ONBOARDING_DATABASE_URL": "sqlite://",
             "ONBOARDING_PUBLIC_BASE_URL": remote.kit_url,
             "ONBOARDING_WISE_API_URL": remote.emulator_url,
             "ONBOARDING_WISE_AUTHORIZE_URL": f"{remote.emulator_url}/oauth/authorize/",
@@ -113,11 +116,12 @@ def fresh_start(remote: JourneyStack) -> None:
             "ONBOARDING_WISE_CLIENT_KEY": DEMO_CLIENT.client_key,
         }
     )
-    subscriptions.subscribe(
-        wise=WiseClient(settings, SystemClock()),
-        settings=settings,
-        url=f"{remote.kit_url}/webhooks/wise",
-    )
+    runtime = Runtime.build(settings)
+    try:
+        with runtime.job() as ctx:
+            subscriptions.subscribe(ctx=ctx, url=f"{remote.kit_url}/webhooks/wise")
+    finally:
+        runtime.close()
     kit = remote.kit
     for customer in DEMO_CUSTOMERS:
         response = kit.http.delete(

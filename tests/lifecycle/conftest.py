@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from sample_app.demo import Stack, build_stack
 from sample_app.serving import ServerThread
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
@@ -57,7 +58,7 @@ def db_stack(db_url: str, clock: FrozenClock) -> Iterator[Stack]:
     running = stack_with(db_url, clock)
     yield running
     running.stop()
-    running.kit_app.extensions["onboarding.db"].dispose()
+    runtime_of(running.kit_app).engine.dispose()
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def pg_stack(postgres_url: str, clock: FrozenClock) -> Iterator[Stack]:
     )
     yield running
     running.stop()
-    running.kit_app.extensions["onboarding.db"].dispose()
+    runtime_of(running.kit_app).engine.dispose()
 
 
 @pytest.fixture
@@ -144,7 +145,7 @@ def pg_hooks(postgres_url: str, clock: FrozenClock, signer: Signer) -> Iterator[
         running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
     )
     running.stop()
-    running.kit_app.extensions["onboarding.db"].dispose()
+    runtime_of(running.kit_app).engine.dispose()
 
 
 @pytest.fixture
@@ -155,7 +156,7 @@ def hooks(db_url: str, clock: FrozenClock, signer: Signer) -> Iterator[Hooks]:
         running, signer, LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url)
     )
     running.stop()
-    running.kit_app.extensions["onboarding.db"].dispose()
+    runtime_of(running.kit_app).engine.dispose()
 
 
 PARTNER_SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuv"
@@ -178,4 +179,4 @@ def notified(
     )
     receiver.release()
     running.stop()
-    running.kit_app.extensions["onboarding.db"].dispose()
+    runtime_of(running.kit_app).engine.dispose()

@@ -19,12 +19,12 @@ from sqlmodel import Session, select
 from werkzeug.wrappers import Request
 
 from backend.crypto import TokenCipher
+from backend.extensions import runtime_of
 from backend.models import WiseLink
 from sample_app.demo import Stack, kit_config
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import API_KEY
 from tests.support.kit import TIMEOUT, KitApi
-from tests.support.waiting import wait_until
 
 CLIENT_ID = "acme-bank-demo"
 CLIENT_SECRET = "acme-bank-demo-secret"
@@ -154,19 +154,21 @@ def age_tokens(database_url: str, seconds: int) -> None:
 
 
 def settled(stack: Stack) -> None:
-    """Wait until the kit has applied every webhook it stored: it applies them after answering."""
-    database_url = stack.kit_app.extensions["onboarding.settings"].database_url
-    wait_until(
-        lambda: query(database_url, "SELECT id FROM wise_webhook_event WHERE processed_at IS NULL"),
-        lambda pending: pending == [],
-        what="stored webhooks to be applied",
-    )
+    """Run the kit's worker until it finds nothing to do, as ``onboarding-kit worker`` would.
+
+    Requests only store webhooks and queue notifications; the worker applies and delivers them.
+    """
+    assert stack.worker is not None
+    stack.worker.drain()
+    database_url = runtime_of(stack.kit_app).settings.database_url
+    pending = query(database_url, "SELECT id FROM wise_webhook_event WHERE processed_at IS NULL")
+    assert pending == [], "stored webhooks left unapplied"
 
 
 def stored_tokens(stack: Stack, database_url: str, external_id: str = "c-123") -> tuple[str, str]:
     """The decrypted access and refresh tokens of a link."""
     row = link_row(database_url, external_id)
-    cipher: TokenCipher = stack.kit_app.extensions["onboarding.cipher"]
+    cipher: TokenCipher = runtime_of(stack.kit_app).cipher
     return cipher.decrypt(row["access_token_ciphertext"]), cipher.decrypt(
         row["refresh_token_ciphertext"]
     )

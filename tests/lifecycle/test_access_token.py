@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.lifecycle.helpers import (
@@ -110,7 +111,7 @@ def test_a_rejected_token_is_refreshed_even_when_it_looks_fresh(
 def test_the_margin_is_a_setting(
     api: LifecycleApi, wise: EmulatorControl, stack: Stack, linked: Linked
 ) -> None:
-    settings = stack.kit_app.extensions["onboarding.settings"]
+    settings = runtime_of(stack.kit_app).settings
     assert settings.token_refresh_margin_seconds == MARGIN_SECONDS
 
 

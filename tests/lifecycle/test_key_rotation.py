@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from backend import create_app
 from backend.cli import main
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.lifecycle.helpers import (
@@ -94,4 +95,4 @@ def test_rotation_reencrypts_every_token_with_the_first_key(
     assert client.post(TOKEN_URL.format("c-2"), headers=HEADERS).status_code == 200
     again = CliRunner().invoke(main, ["rotate-keys"])
     assert "re-encrypted 0 row(s)" in again.output
-    rotated_app.extensions["onboarding.db"].dispose()
+    runtime_of(rotated_app).engine.dispose()

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import create_engine, text
 
-from backend import create_app, extensions
+from backend import create_app
 from backend.cli import main
 from backend.clock import FrozenClock
-from backend.db import get_session
+from backend.extensions import runtime_of
 from backend.services import notifications
 from sample_app.demo import Stack
 from tests.lifecycle.conftest import ON_BOTH_DATABASES, PARTNER_SECRET, Hooks, stack_with
@@ -28,6 +28,7 @@ from tests.lifecycle.helpers import (
     instance_config,
     link_customer,
     query,
+    settled,
     verification_body,
 )
 from tests.support.waiting import wait_until
@@ -59,7 +60,7 @@ def outbox(database_url: str) -> list[dict[str, Any]]:
 
 def instance(stack: Stack, database_url: str, clock: FrozenClock) -> Flask:
     """Another kit instance next to the stack's kit, on the test's clock."""
-    url = stack.kit_app.extensions["onboarding.settings"].partner_webhook_url
+    url = runtime_of(stack.kit_app).settings.partner_webhook_url
     config = instance_config(
         stack,
         database_url,
@@ -71,10 +72,8 @@ def instance(stack: Stack, database_url: str, clock: FrozenClock) -> Flask:
 
 def deliver_with(app: Flask) -> str:
     """Run what ``onboarding-kit notifications deliver`` runs, on ``app``."""
-    with app.app_context():
-        report = notifications.deliver_due(
-            db=get_session(), settings=extensions.settings(), clock=extensions.clock()
-        )
+    with runtime_of(app).job() as ctx:
+        report = notifications.deliver_due(ctx=ctx)
     return f"delivered {report.delivered}, failed {report.failed}"
 
 
@@ -84,7 +83,7 @@ def deliver(stack: Stack, database_url: str, clock: FrozenClock) -> str:
     try:
         return deliver_with(app)
     finally:
-        app.extensions["onboarding.db"].dispose()
+        runtime_of(app).engine.dispose()
 
 
 def test_every_status_change_reaches_the_partner_signed_and_in_order(
@@ -107,7 +106,7 @@ def test_every_status_change_reaches_the_partner_signed_and_in_order(
         "link.linked",
         "link.unlinked",
     ]
-    wait_until(lambda: len(receiver.events()), lambda n: n == len(expected), what="5 events")
+    hooks.settle()
     events = receiver.events()
     assert [e["type"] for e in events] == expected
     assert [e["link"]["status"] for e in events] == [
@@ -129,12 +128,7 @@ def test_every_status_change_reaches_the_partner_signed_and_in_order(
         assert not verify_onboarding_signature("other-secret", header, body, now=sent_at)
         assert not verify_onboarding_signature(SECRET, header, body, now=sent_at + 301)  # stale
         assert record["headers"]["X-Onboarding-Event-Id"] in {e["id"] for e in events}
-    # The partner answers before the sender records the delivery: wait for the records.
-    wait_until(
-        lambda: outbox(db_url),
-        lambda rows: all(row["delivered_at"] is not None for row in rows),
-        what="every delivery to be recorded",
-    )
+    assert all(row["delivered_at"] is not None for row in outbox(db_url))
 
 
 @ON_BOTH_DATABASES
@@ -147,12 +141,12 @@ def test_a_partner_outage_loses_nothing(
     hooks = notified
     receiver.status = 503
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
-    wait_until(lambda: outbox(db_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    hooks.settle()
+    assert outbox(db_url)[0]["attempts"] == 1, "the worker tried the first notification"
     hooks.post(verification_body(linked.profile_id, "verified", "2030-01-01T10:00:00Z"))
     hooks.settle()
     assert hooks.api.unlink().status_code == 204
-    app = hooks.stack.kit_app
-    wait_until(lambda: notifications.background_busy(app), lambda busy: not busy, what="idle")
+    hooks.settle()
     rows = outbox(db_url)
     assert [r["event_type"] for r in rows] == ["link.linked", "link.verified", "link.unlinked"]
     # The oldest failed and waits for its backoff; the newer ones wait behind it, in order.
@@ -183,7 +177,8 @@ def test_the_deliver_command(
 ) -> None:
     receiver.status = 503
     link_customer(notified.api, notified.wise, notified.stack)
-    wait_until(lambda: outbox(db_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    notified.settle()
+    assert outbox(db_url)[0]["attempts"] == 1
     receiver.status = 200
     env = instance_config(
         notified.stack,
@@ -224,7 +219,8 @@ def test_several_deliverers_never_send_a_notification_twice(
         email = f"c{n}@example.com"
         wise.create_user(email, date_of_birth="1990-04-01")
         link_customer(hooks.api, wise, hooks.stack, external_id=f"c-{n}", email=email)
-    wait_until(lambda: outbox(db_url)[0]["attempts"], lambda n: n >= 1, what="a first try")
+    hooks.settle()
+    assert outbox(db_url)[0]["attempts"] == 1
     receiver.status = 200
     clock.advance(3600)
     # Apps are built first: building them is not what runs concurrently on real instances.
@@ -238,7 +234,7 @@ def test_several_deliverers_never_send_a_notification_twice(
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(run, range(4)))
     for app in apps:
-        app.extensions["onboarding.db"].dispose()
+        runtime_of(app).engine.dispose()
     ids = [e["id"] for e in receiver.events()]
     assert len(ids) == len(set(ids)) == 4
     assert [e["customer_external_id"] for e in receiver.events()] == ["c-0", "c-1", "c-2", "c-3"]
@@ -247,21 +243,29 @@ def test_several_deliverers_never_send_a_notification_twice(
 def test_the_wise_webhook_is_answered_while_the_partner_hangs(
     notified: Hooks, receiver: PartnerReceiver, db_url: str
 ) -> None:
-    """Processing a webhook may trigger slow work; Wise still gets its 200 within 5 seconds."""
+    """A hanging partner holds neither Wise's answer nor the webhook's effect."""
     hooks = notified
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
-    wait_until(lambda: len(receiver.events()), lambda n: n == 1, what="the linked event")
+    hooks.settle()
+    assert len(receiver.events()) == 1
     receiver.hold()
     hooks.wise.set_verification(linked.profile_id, "verified")
     attempts = hooks.wise.flush_webhooks()
     assert [a["status_code"] for a in attempts] == [200]
     assert attempts[0]["succeeded"] is True  # 2xx within Wise's window, partner still held
-    hooks.settle()
-    assert hooks.api.link().json()["verification_status"] == "verified"
+    assert hooks.stack.worker is not None
+    worker = threading.Thread(target=hooks.stack.worker.drain)
+    worker.start()
+    # The worker applies the event, then hangs delivering its notification to the partner.
+    wait_until(
+        lambda: hooks.api.link().json()["verification_status"],
+        lambda status: status == "verified",
+        what="the event to be applied",
+    )
     assert len(receiver.events()) == 1
     receiver.release()
-    wait_until(lambda: len(receiver.events()), lambda n: n == 2, what="the verified event")
-    assert receiver.events()[1]["type"] == "link.verified"
+    worker.join(timeout=30)
+    assert [e["type"] for e in receiver.events()] == ["link.linked", "link.verified"]
 
 
 def test_nothing_is_queued_without_a_partner_url(stack: Stack, database_url: str) -> None:
@@ -290,11 +294,8 @@ def test_a_stalled_partner_is_cut_off_by_wall_clock_and_retried(
     try:
         receiver.hold()
         link_customer(LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url), running)
-        [row] = wait_until(
-            lambda: outbox(database_url),
-            lambda rows: len(rows) == 1 and rows[0]["last_error"] is not None,
-            what="the stalled delivery to be recorded",
-        )
+        settled(running)
+        [row] = outbox(database_url)
         assert row["last_error"] == "deadline"
         assert row["delivered_at"] is None
         assert row["lease_owner"] is None  # released, so a retry can claim it

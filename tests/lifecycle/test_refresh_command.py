@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from backend import create_app
 from backend.cli import main
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from backend.services import tokens
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
@@ -59,10 +60,9 @@ def test_every_instance_at_once_refreshes_each_due_link_once(
     barrier = threading.Barrier(INSTANCES)
 
     def run(index: int) -> dict[str, int]:
-        with apps[index].app_context():
-            broker = tokens.Broker.current()
+        with runtime_of(apps[index]).job() as ctx:
             barrier.wait()
-            return tokens.refresh_due(broker=broker)
+            return tokens.refresh_due(ctx=ctx)
 
     with ThreadPoolExecutor(max_workers=INSTANCES) as pool:
         pending = [pool.submit(run, n) for n in range(INSTANCES)]
@@ -82,7 +82,7 @@ def test_every_instance_at_once_refreshes_each_due_link_once(
     assert api.token_value("c-2") == after["c-2"]
     assert refreshes(wise) == 3
     for app in apps:
-        app.extensions["onboarding.db"].dispose()
+        runtime_of(app).engine.dispose()
 
 
 def test_the_command_reports_and_counts_revocations(

@@ -15,6 +15,7 @@ import requests
 
 from backend import create_app
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from backend.services import tokens
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
@@ -120,10 +121,9 @@ def test_a_margin_longer_than_the_token_lifetime_refreshes_once(
     assert expires - clock.now() < timedelta(seconds=MARGIN_SECONDS)
     assert [api.token_value() for _ in range(3)] == [token] * 3
     instance = create_app({**instance_config(stack, database_url), "CLOCK": clock})
-    with instance.app_context():
-        broker = tokens.Broker.current()
-        assert tokens.refresh_due(broker=broker)["refreshed"] == 0
-    instance.extensions["onboarding.db"].dispose()
+    with runtime_of(instance).job() as ctx:
+        assert tokens.refresh_due(ctx=ctx)["refreshed"] == 0
+    runtime_of(instance).engine.dispose()
     assert refreshes(wise) == 1
     assert wise_accepts(stack, token, linked.profile_id)
     # Past half of its life the token is due again, and one call refreshes it.

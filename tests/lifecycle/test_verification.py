@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from backend import create_app
+from backend.extensions import runtime_of
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.backend.test_settings import STRONG
@@ -148,7 +149,7 @@ def test_simulation_is_refused_in_production(
     config: dict[str, Any], overrides: dict[str, str]
 ) -> None:
     app = create_app({**config, **overrides})
-    key = app.extensions["onboarding.settings"].api_keys[0]
+    key = runtime_of(app).settings.api_keys[0]
     response = app.test_client().post(
         "/api/v1/customers/c-123/wise-link/simulate-verification",
         headers={"Authorization": f"Bearer {key}"},

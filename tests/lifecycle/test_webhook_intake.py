@@ -7,6 +7,7 @@ signed by the test with the same key, to script duplicates and disorder precisel
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -306,19 +307,19 @@ def test_webhook_answers_while_processing_is_slow(pg_hooks: Hooks, postgres_url:
             )
             assert answer.status_code == 200
             assert answer.json() == {"received": True, "duplicate": False}
-            # The event is stored; applying it waits for the row until the other transaction ends.
+            # The event is stored; the worker applying it waits for the row until it is free.
+            assert hooks.stack.worker is not None
+            worker = threading.Thread(target=hooks.stack.worker.drain)
+            worker.start()
             wait_until(
                 lambda: lock_waiters(engine),
                 lambda waiting: waiting >= 1,
-                what="the kit to wait for the link row",
+                what="the worker to wait for the link row",
             )
             assert hooks.api.link().json()["verification_status"] == "unknown"
             holder.rollback()
-        wait_until(
-            lambda: hooks.api.link().json()["verification_status"],
-            lambda status: status == "verified",
-            what="the stored event to be applied once the row is free",
-        )
+            worker.join(timeout=30)
+        assert hooks.api.link().json()["verification_status"] == "verified"
     finally:
         engine.dispose()
     (row,) = stored(hooks, postgres_url)

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from backend import create_app
 from backend.wise.signatures import SANDBOX_KEY
 from tests.lifecycle.helpers import Signer, query
+from tests.support.kit import run_worker
 
 VECTOR_BODY = (
     b'{"data":{"resource":{"id":49983981,"profile_id":16055450,"account_id":14124090,'
@@ -38,9 +39,9 @@ def post(client: FlaskClient, body: bytes, signature: str | None, **headers: str
     sent = {"Content-Type": "application/json", **headers}
     if signature is not None:
         sent["X-Signature-SHA256"] = signature
-    # Buffered, like a server: the whole answer is sent, then the response is closed, which is
-    # when the kit applies the stored event.
-    return client.post(URL, data=body, headers=sent, buffered=True)
+    response = client.post(URL, data=body, headers=sent)
+    run_worker(client.application)  # the worker applies what the request stored
+    return response
 
 
 def stored(database_url: str) -> int:

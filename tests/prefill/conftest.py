@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from sample_app.demo import Stack, build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
 from tests.support.factories import API_KEY, TEST_RETURN_URLS
@@ -176,7 +177,7 @@ def registration_code(stack: Stack, database_url: str, customer: str = "c-mary")
         "SELECT registration_code_ciphertext FROM prefill_account "
         f"WHERE customer_external_id = '{customer}'",
     )
-    return str(stack.kit_app.extensions["onboarding.cipher"].decrypt(ciphertext))
+    return str(runtime_of(stack.kit_app).cipher.decrypt(ciphertext))
 
 
 @pytest.fixture
@@ -202,7 +203,7 @@ def stack_factory(database_url: str, clock: FrozenClock) -> Iterator[Callable[..
     yield start
     for running in started:
         running.stop()
-        running.kit_app.extensions["onboarding.db"].dispose()
+        runtime_of(running.kit_app).engine.dispose()
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from backend import create_app
-from backend import db as database
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from backend.services import idempotency
 from sample_app.serving import ServerThread
 from tests.prefill.conftest import prefill_body
@@ -32,10 +32,8 @@ def post(client: FlaskClient, headers: dict[str, str], key: str | None, body: An
 
 
 def count_sessions(app: Flask) -> int:
-    with app.app_context():
-        return int(
-            database.get_session().execute(text("SELECT COUNT(*) FROM onboarding_session")).scalar()
-        )
+    with runtime_of(app).job() as ctx:
+        return int(ctx.db.execute(text("SELECT COUNT(*) FROM onboarding_session")).scalar_one())
 
 
 def test_same_key_and_body_return_the_original_session(
@@ -129,8 +127,8 @@ def test_an_expired_key_starts_a_new_session_and_is_purged(
     assert again.json["id"] != first.json["id"]
     assert "Idempotent-Replayed" not in again.headers
     clock.advance(86400)
-    with app.app_context():
-        assert idempotency.purge_expired(db=database.get_session(), now=clock.now()) == 1
+    with runtime_of(app).job() as ctx:
+        assert idempotency.purge_expired(ctx=ctx) == 1
 
 
 def test_the_stored_answer_is_encrypted(
@@ -203,4 +201,4 @@ def test_concurrent_first_uses_of_a_key_create_one_session_on_postgres(
         assert len({r.json()["id"] for r in responses}) == 1
         assert count_sessions(app) == 1
     finally:
-        app.extensions["onboarding.db"].dispose()
+        runtime_of(app).engine.dispose()

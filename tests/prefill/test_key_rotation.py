@@ -14,6 +14,7 @@ import backend.models  # noqa: F401  (registers every table)
 from backend import create_app
 from backend.cli import main
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from backend.services.keys import ENCRYPTED
 from sample_app.demo import Stack
 from tests.lifecycle.helpers import instance_config
@@ -76,7 +77,7 @@ def test_prefill_secrets_survive_rotation_and_removal_of_the_old_key(
     launched = client.get(urlsplit(waiting["launch_url"]).path)
     assert launched.status_code == 303
     assert parse_qs(urlsplit(launched.headers["Location"]).query)["claim_account_code"]
-    client.application.extensions["onboarding.db"].dispose()
+    runtime_of(client.application).engine.dispose()
 
 
 def test_an_unreadable_ciphertext_fails_the_command_and_keeps_the_data(

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from backend import create_app
+from backend.extensions import runtime_of
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.prefill.conftest import (
@@ -333,4 +334,4 @@ def test_the_application_token_is_shared_by_every_instance(
     assert response.status_code == 303
     assert "claim_account_code=" in response.headers["Location"]
     assert app_token_requests(wise) == baseline + 1
-    other.extensions["onboarding.db"].dispose()
+    runtime_of(other).engine.dispose()

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from backend import db as database
 from backend.clock import FrozenClock
+from backend.extensions import runtime_of
 from tests.prefill.conftest import BUSINESS_CUSTOMER, PERSONAL_CUSTOMER, prefill_body
 
 URL = "/api/v1/onboarding-sessions"
@@ -164,8 +164,8 @@ def raw_database(database_url: str) -> bytes:
 
 
 def stored(app: Flask, column: str) -> Any:
-    with app.app_context():
-        return database.get_session().execute(text(f"SELECT {column} FROM onboarding_session"))
+    with runtime_of(app).job() as ctx:
+        return ctx.db.execute(text(f"SELECT {column} FROM onboarding_session")).all()
 
 
 def test_prefill_is_stored_encrypted_and_erased_when_the_session_ends(
@@ -176,15 +176,15 @@ def test_prefill_is_stored_encrypted_and_erased_when_the_session_ends(
     clock: FrozenClock,
 ) -> None:
     created = client.post(URL, json=prefill_body(), headers=api_headers).json
-    ciphertext = stored(app, "prefill_ciphertext").scalar_one()
-    cipher = app.extensions["onboarding.cipher"]
+    ((ciphertext,),) = stored(app, "prefill_ciphertext")
+    cipher = runtime_of(app).cipher
     assert "Burntisland" in cipher.decrypt(ciphertext)
     raw = raw_database(database_url)
     for value in ("Somerville", "Burntisland", "+447700900123", "Mathematician"):
         assert value.encode() not in raw
     clock.advance(600)
     assert client.get(f"{URL}/{created['id']}", headers=api_headers).json["status"] == "expired"
-    row = stored(app, "prefill_ciphertext, customer_email, customer_registration_number").one()
+    (row,) = stored(app, "prefill_ciphertext, customer_email, customer_registration_number")
     assert tuple(row) == (None, None, None)
 
 
@@ -192,12 +192,12 @@ def test_business_registration_number_is_kept_for_the_check_and_erased_after(
     client: FlaskClient, app: Flask, api_headers: dict[str, str], clock: FrozenClock
 ) -> None:
     client.post(URL, json=prefill_body(BUSINESS_CUSTOMER), headers=api_headers)
-    assert stored(app, "customer_registration_number").scalar_one() == "SC123456"
+    assert stored(app, "customer_registration_number") == [("SC123456",)]
     clock.advance(600)
     client.post(URL, json=prefill_body(BUSINESS_CUSTOMER), headers=api_headers)
-    with app.app_context():
+    with runtime_of(app).job() as ctx:
         from backend.services import onboarding
 
-        assert onboarding.sweep(db=database.get_session(), now=clock.now()) == 1
-    numbers = stored(app, "customer_registration_number").scalars().all()
+        assert onboarding.sweep(ctx=ctx) == 1
+    numbers = [number for (number,) in stored(app, "customer_registration_number")]
     assert sorted(numbers, key=str) == [None, "SC123456"]

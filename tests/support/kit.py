@@ -7,7 +7,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from flask import Flask
 
+from backend.extensions import runtime_of
+from backend.worker import Worker
 from tests.support.factories import API_KEY, session_body
 
 TIMEOUT = 15
@@ -81,3 +84,8 @@ class KitApi:
             allow_redirects=False,
             timeout=TIMEOUT,
         )
+
+
+def run_worker(app: Flask) -> None:
+    """Run the kit's worker on ``app`` until it finds nothing to do, as the worker process would."""
+    Worker(runtime_of(app)).drain()

@@ -7,11 +7,12 @@ import hmac
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from backend.crypto import TokenCipher
+from backend.context import Context
 from backend.errors import CallbackRejected
 from backend.models import FailureReason, IdentityCheck, OnboardingSession, SessionStatus
 from backend.security import hash_secret, plausible_secret
@@ -25,11 +26,9 @@ from backend.services.onboarding.transitions import (
     outcome,
     settle_if_stale,
 )
-from backend.settings import Settings
 from backend.wise import (
     TokenSet,
     WiseApiError,
-    WiseClient,
     WiseOAuthError,
     WiseProtocolError,
     WiseUnavailable,
@@ -38,61 +37,47 @@ from backend.wise.client import safe_error_code
 
 # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
 PROFILE_ID_RE = re.compile(r"^[0-9]{1,18}\Z")
+FAILED = SessionStatus.FAILED
 USED = "This sign-in link has already been used. Please start again from the app."
 
 
-def complete(
-    *,
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
-    cipher: TokenCipher,
-    now: datetime,
-    params: Mapping[str, str],
-    binding: str | None,
-) -> Outcome:
+def complete(*, ctx: Context, params: Mapping[str, str], binding: str | None) -> Outcome:
     """Handle Wise's redirect back: claim the state, exchange the code, check identity, link."""
+    now = ctx.now()
     state = params.get("state")
     if not plausible_secret(state):
         raise CallbackRejected("This page was opened without a valid sign-in reference.")
     assert state is not None
-    row = _claim_state(db=db, now=now, state=state, binding=binding)
+    row = _claim_state(ctx=ctx, now=now, state=state, binding=binding)
+    done = partial(finish, ctx=ctx, row=row, now=now)
     if row.status == SessionStatus.EXPIRED:
-        return outcome(settings, row)
+        return outcome(settings=ctx.settings, row=row)
     if "error" in params:
         error = safe_error_code(params.get("error"))
         if error == "access_denied":
-            return finish(db, settings, row, now, SessionStatus.DECLINED, wise_error=error)
-        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.WISE_ERROR, error)
+            return done(status=SessionStatus.DECLINED, wise_error=error)
+        return done(status=FAILED, reason=FailureReason.WISE_ERROR, wise_error=error)
     code = params.get("code")
     if not code or len(code) > 512:
-        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.INVALID_CALLBACK)
+        return done(status=FAILED, reason=FailureReason.INVALID_CALLBACK)
     profile_param = params.get("profileId") or params.get("profileID")
     if not profile_param or not PROFILE_ID_RE.match(profile_param):
         # A Wise account without a profile was linked; Wise asks partners to reject it. The code
         # is not exchanged, so no token is ever issued for it.
-        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.NO_PROFILE)
+        return done(status=FAILED, reason=FailureReason.NO_PROFILE)
     try:
-        tokens = wise.exchange_code(code=code)
-        body = wise.get_profile(access_token=tokens.access_token, profile_id=int(profile_param))
+        tokens = ctx.wise.exchange_code(code=code)
+        body = ctx.wise.get_profile(access_token=tokens.access_token, profile_id=int(profile_param))
     except (WiseUnavailable, WiseProtocolError):
-        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.WISE_UNAVAILABLE)
+        return done(status=FAILED, reason=FailureReason.WISE_UNAVAILABLE)
     except WiseOAuthError as exc:
-        return finish(
-            db,
-            settings,
-            row,
-            now,
-            SessionStatus.FAILED,
-            FailureReason.TOKEN_EXCHANGE_FAILED,
-            exc.error,
-        )
+        return done(status=FAILED, reason=FailureReason.TOKEN_EXCHANGE_FAILED, wise_error=exc.error)
     except WiseApiError as exc:
         reason = FailureReason.NO_PROFILE if exc.status in (403, 404) else FailureReason.WISE_ERROR
-        return finish(db, settings, row, now, SessionStatus.FAILED, reason, f"http_{exc.status}")
+        return done(status=FAILED, reason=reason, wise_error=f"http_{exc.status}")
     profile = GrantedProfile.parse(body)
     if profile is None or profile.id != int(profile_param):
-        return finish(db, settings, row, now, SessionStatus.FAILED, FailureReason.NO_PROFILE)
+        return done(status=FAILED, reason=FailureReason.NO_PROFILE)
     identity = check_identity(
         profile=profile,
         customer_type=row.customer_type,
@@ -101,29 +86,23 @@ def complete(
     )
     if identity.failure is not None:
         # The tokens are dropped here: they belong to someone the partner did not verify.
-        return finish(
-            db,
-            settings,
-            row,
-            now,
-            SessionStatus.FAILED,
-            identity.failure,
-            identity_check=identity.check,
-        )
-    return _link(db, settings, cipher, row, now, profile, tokens, identity.check)
+        return done(status=FAILED, reason=identity.failure, identity_check=identity.check)
+    return _link(ctx, row, now, profile, tokens, identity.check)
 
 
 def _claim_state(
-    *, db: Session, now: datetime, state: str, binding: str | None
+    *, ctx: Context, now: datetime, state: str, binding: str | None
 ) -> OnboardingSession:
     """Consume the state once, for the browser that launched; explain any refusal."""
     state_hash = hash_secret(state)
     if plausible_secret(binding):
         assert binding is not None
-        claimed = claim_state(db, state_hash=state_hash, binding_hash=hash_secret(binding), now=now)
+        claimed = claim_state(
+            ctx=ctx, state_hash=state_hash, binding_hash=hash_secret(binding), now=now
+        )
         if claimed is not None:
             return claimed
-    row = db.exec(select(S).where(col(S.state_hash) == state_hash)).first()
+    row = ctx.db.exec(select(S).where(col(S.state_hash) == state_hash)).first()
     if row is None:
         raise CallbackRejected("This sign-in reference is not known. Please start again.")
     # A spent state is reported as such whatever the cookie: after a finished return the
@@ -137,16 +116,14 @@ def _claim_state(
             "This page was opened in a different browser from the one that started connecting "
             "your Wise account. Please start again from the app."
         )
-    row = settle_if_stale(db=db, row=row, now=now)
+    row = settle_if_stale(ctx=ctx, row=row, now=now)
     if row.status == SessionStatus.EXPIRED and row.state_consumed_at is None:
         return row
     raise CallbackRejected(USED)
 
 
 def _link(
-    db: Session,
-    settings: Settings,
-    cipher: TokenCipher,
+    ctx: Context,
     row: OnboardingSession,
     now: datetime,
     profile: GrantedProfile,
@@ -156,9 +133,7 @@ def _link(
     """Store the link and mark the session linked in one transaction."""
     for attempt in range(2):
         links.store_link(
-            db=db,
-            settings=settings,
-            cipher=cipher,
+            ctx=ctx,
             now=now,
             customer_external_id=row.customer_external_id,
             session_id=row.id,
@@ -170,17 +145,16 @@ def _link(
         )
         try:
             return finish(
-                db,
-                settings,
-                row,
-                now,
-                SessionStatus.LINKED,
+                ctx=ctx,
+                row=row,
+                now=now,
+                status=SessionStatus.LINKED,
                 wise_profile_id=profile.id,
                 identity_check=identity_check,
             )
         except IntegrityError:
             # Another session of this customer inserted the link row first; update it instead.
-            db.rollback()
+            ctx.db.rollback()
             if attempt:
                 raise
     raise AssertionError("unreachable")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from backend.crypto import TokenCipher
+from backend.context import Context
 from backend.errors import InvalidRequest, InvalidReturnUrl
 from backend.models import (
     BusinessPrefill,
@@ -21,7 +20,6 @@ from backend.models import (
 from backend.security import hash_secret, is_allowed_return_url, new_secret
 from backend.services import idempotency, prefill
 from backend.services.idempotency import IdempotencyKey
-from backend.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -33,34 +31,26 @@ class Created:
 
 
 def create_session(
-    *,
-    db: Session,
-    settings: Settings,
-    cipher: TokenCipher,
-    now: datetime,
-    data: OnboardingSessionCreate,
-    idempotency_key: IdempotencyKey | None = None,
+    *, ctx: Context, data: OnboardingSessionCreate, idempotency_key: IdempotencyKey | None = None
 ) -> Created:
     """Create a session and return the 201 body with its launch URL.
 
     The launch URL is known only here. With an ``Idempotency-Key``, a retry with the same body
     gets this same answer back, and concurrent first uses of one key still create one session.
     """
+    db = ctx.db
     if idempotency_key is not None:
-        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        earlier = idempotency.replay(ctx=ctx, key=idempotency_key)
         if earlier is not None:
             return Created(earlier, replayed=True)
-    row, launch_url = _new_session(settings, cipher, now, data)
+    row, launch_url = _new_session(ctx, data)
     db.add(row)
     body = OnboardingSessionCreated(
         id=row.id, status=row.status, launch_url=launch_url, expires_at=row.expires_at
     ).model_dump(mode="json")
     if idempotency_key is not None:
         idempotency.remember(
-            db=db,
-            settings=settings,
-            cipher=cipher,
-            now=now,
+            ctx=ctx,
             key=idempotency_key,
             session_id=row.id,
             answer=body,
@@ -72,17 +62,16 @@ def create_session(
             raise
         # A concurrent request with the same key committed first; its session is the one.
         db.rollback()
-        earlier = idempotency.replay(db=db, cipher=cipher, now=now, key=idempotency_key)
+        earlier = idempotency.replay(ctx=ctx, key=idempotency_key)
         if earlier is None:
             raise
         return Created(earlier, replayed=True)
     return Created(body)
 
 
-def _new_session(
-    settings: Settings, cipher: TokenCipher, now: datetime, data: OnboardingSessionCreate
-) -> tuple[OnboardingSession, str]:
+def _new_session(ctx: Context, data: OnboardingSessionCreate) -> tuple[OnboardingSession, str]:
     """Check the body against the configuration and build the row and its launch URL."""
+    settings, now = ctx.settings, ctx.now()
     ttl = data.ttl_seconds or settings.session_ttl_seconds
     if ttl > settings.session_max_ttl_seconds:
         raise InvalidRequest(
@@ -115,7 +104,7 @@ def _new_session(
         customer_date_of_birth=customer.date_of_birth,
         customer_registration_number=registration_number,
         prefill_ciphertext=(
-            prefill.encrypt_prefill(cipher, customer.prefill) if customer.prefill else None
+            prefill.encrypt_prefill(ctx.cipher, customer.prefill) if customer.prefill else None
         ),
         return_url=data.return_url,
         launch_token_hash=hash_secret(token),

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from backend.clock import Clock
-from backend.crypto import TokenCipher
+from backend.context import Context
 from backend.errors import (
     LaunchInProgress,
     LaunchLinkUnavailable,
@@ -34,8 +33,7 @@ from backend.services.onboarding.transitions import (
     settle_if_stale,
     take_prepare_lease,
 )
-from backend.settings import Settings
-from backend.wise import WiseClient, WiseError
+from backend.wise import WiseError
 from backend.wise.retry import BudgetExhausted
 
 logger = logging.getLogger(__name__)
@@ -53,36 +51,21 @@ class Launch:
     binding: str
 
 
-def launch(
-    *,
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
-    cipher: TokenCipher,
-    clock: Clock,
-    token: str,
-) -> Launch:
+def launch(*, ctx: Context, token: str) -> Launch:
     """Redeem a launch token once and prepare the redirect to Wise's authorize page."""
-    if not settings.wise_configured:
+    if not ctx.settings.wise_configured:
         # Checked before the token is spent, so the link still works once Wise is configured.
         raise ServiceUnavailable("Wise is not configured for this service yet.")
     if not plausible_secret(token):
         raise LaunchLinkUnavailable()
     token_hash = hash_secret(token)
-    row = db.exec(select(S).where(col(S.launch_token_hash) == token_hash)).first()
+    row = ctx.db.exec(select(S).where(col(S.launch_token_hash) == token_hash)).first()
     if row is not None and row.mode == SessionMode.PREFILL:
-        return _launch_prefilled(db, settings, wise, cipher, clock, row)
-    return _redirect(db, settings, wise, clock.now(), token_hash, claim_code=None)
+        return _launch_prefilled(ctx, row)
+    return _redirect(ctx, ctx.now(), token_hash, claim_code=None)
 
 
-def _launch_prefilled(
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
-    cipher: TokenCipher,
-    clock: Clock,
-    row: OnboardingSession,
-) -> Launch:
+def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
     """Prepare the Wise account under a lease on the session, then redirect.
 
     The lease (a compare-and-set on ``prepare_lease_until``) lets exactly one request of a link
@@ -90,26 +73,25 @@ def _launch_prefilled(
     instead of waiting, and never creates a second Wise user. A lease left by a crashed process
     runs out after the time budget plus a margin.
     """
-    now = clock.now()
+    db, settings = ctx.db, ctx.settings
+    now = ctx.now()
     lease_until = now + timedelta(seconds=settings.prefill_time_budget_seconds + 15)
-    leased = take_prepare_lease(db, row_id=row.id, now=now, until=lease_until)
+    leased = take_prepare_lease(ctx=ctx, row_id=row.id, now=now, until=lease_until)
     db.refresh(row)
     if not leased:
         if row.status == SessionStatus.CREATED and row.expires_at > now:
             raise LaunchInProgress(headers={"Retry-After": LAUNCH_RETRY_AFTER})
-        row = settle_if_stale(db=db, row=row, now=now)
+        row = settle_if_stale(ctx=ctx, row=row, now=now)
         raise LaunchLinkUnavailable(
             return_link=return_link(settings, row, status=SessionStatus.EXPIRED)
         )
     # End the read transaction the refresh opened: Wise is called next, for up to the budget.
     db.commit()
     try:
-        prepared = prefill.prepare(
-            db=db, settings=settings, wise=wise, cipher=cipher, clock=clock, session=row
-        )
+        prepared = prefill.prepare(ctx=ctx, session=row)
     except BaseException as exc:
         db.rollback()
-        release_prepare_lease(db, row_id=row.id, until=lease_until)
+        release_prepare_lease(ctx=ctx, row_id=row.id, until=lease_until)
         if isinstance(exc, WiseError):
             # Not transient (e.g. Wise refuses the client credentials): say so to operators.
             logger.error("prefill launch of session %s failed: %s", row.id, exc)
@@ -117,10 +99,8 @@ def _launch_prefilled(
             raise WiseUnavailableAtLaunch(headers={"Retry-After": LAUNCH_RETRY_AFTER}) from None
         raise
     return _redirect(
-        db,
-        settings,
-        wise,
-        clock.now(),
+        ctx,
+        ctx.now(),
         row.launch_token_hash,
         claim_code=prepared.claim_code,
         lease_until=lease_until,
@@ -132,9 +112,7 @@ def _launch_prefilled(
 
 
 def _redirect(
-    db: Session,
-    settings: Settings,
-    wise: WiseClient,
+    ctx: Context,
     now: datetime,
     token_hash: str,
     *,
@@ -143,9 +121,10 @@ def _redirect(
     **prepared: Any,
 ) -> Launch:
     """Spend the launch token (created → launched) and build the authorize URL."""
+    db, settings = ctx.db, ctx.settings
     state, binding = new_secret(), new_secret()
     won = mark_launched(
-        db,
+        ctx=ctx,
         token_hash=token_hash,
         now=now,
         state_hash=hash_secret(state),
@@ -162,8 +141,8 @@ def _redirect(
     if not won or row is None:
         link = None
         if row is not None:
-            row = settle_if_stale(db=db, row=row, now=now)
+            row = settle_if_stale(ctx=ctx, row=row, now=now)
             link = return_link(settings, row, status=SessionStatus.EXPIRED)
         raise LaunchLinkUnavailable(return_link=link)
-    authorize_url = wise.authorize_url(state=state, claim_account_code=claim_code)
+    authorize_url = ctx.wise.authorize_url(state=state, claim_account_code=claim_code)
     return Launch(session=row, authorize_url=authorize_url, binding=binding)

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from backend.context import Context
 from backend.errors import CallbackRejected, NotFound
 from backend.models import FailureReason, IdentityCheck, OnboardingSession, SessionStatus
 from backend.security import is_allowed_return_url, with_query
@@ -46,33 +47,34 @@ class Outcome:
     return_to: str
 
 
-def get_session(*, db: Session, now: datetime, session_id: str) -> OnboardingSession:
+def get_session(*, ctx: Context, session_id: str) -> OnboardingSession:
     """Return a session, first moving it to expired or failed if its time has run out."""
-    row = db.get(S, session_id) if len(session_id) <= 36 else None
+    row = ctx.db.get(S, session_id) if len(session_id) <= 36 else None
     if row is None:
         raise NotFound("No onboarding session with this id.")
-    return settle_if_stale(db=db, row=row, now=now)
+    return settle_if_stale(ctx=ctx, row=row, now=ctx.now())
 
 
-def sweep(*, db: Session, now: datetime) -> int:
+def sweep(*, ctx: Context) -> int:
     """Settle every stale session (expired or interrupted); return how many changed."""
+    now = ctx.now()
     interrupted = (col(S.status) == SessionStatus.LAUNCHED) & (
         col(S.state_consumed_at) <= now - INTERRUPTED_AFTER
     )
     changed = 0
-    for row in db.exec(select(S).where(stale_condition(now) | interrupted)).all():
+    for row in ctx.db.exec(select(S).where(stale_condition(now) | interrupted)).all():
         before = row.status
-        changed += settle_if_stale(db=db, row=row, now=now).status != before
+        changed += settle_if_stale(ctx=ctx, row=row, now=now).status != before
     return changed
 
 
-def take_prepare_lease(db: Session, *, row_id: str, now: datetime, until: datetime) -> bool:
+def take_prepare_lease(*, ctx: Context, row_id: str, now: datetime, until: datetime) -> bool:
     """Lease a created, unexpired session for prefill preparation; True if this call got it.
 
     One request of a link talks to Wise at a time; a crashed holder's lease simply runs out.
     """
     won = _transition(
-        db,
+        ctx.db,
         (
             col(S.id) == row_id,
             col(S.status) == SessionStatus.CREATED,
@@ -81,23 +83,23 @@ def take_prepare_lease(db: Session, *, row_id: str, now: datetime, until: dateti
         ),
         prepare_lease_until=until,
     )
-    db.commit()
+    ctx.db.commit()
     return won
 
 
-def release_prepare_lease(db: Session, *, row_id: str, until: datetime) -> None:
+def release_prepare_lease(*, ctx: Context, row_id: str, until: datetime) -> None:
     """Give back a preparation lease, only if it is still the one this request took."""
     _transition(
-        db,
+        ctx.db,
         (col(S.id) == row_id, col(S.prepare_lease_until) == until),
         prepare_lease_until=None,
     )
-    db.commit()
+    ctx.db.commit()
 
 
 def mark_launched(
-    db: Session,
     *,
+    ctx: Context,
     token_hash: str,
     now: datetime,
     state_hash: str,
@@ -113,7 +115,7 @@ def mark_launched(
     """
     lease = () if lease_until is None else (col(S.prepare_lease_until) == lease_until,)
     won = _transition(
-        db,
+        ctx.db,
         (
             col(S.launch_token_hash) == token_hash,
             col(S.status) == SessionStatus.CREATED,
@@ -128,12 +130,12 @@ def mark_launched(
         prepare_lease_until=None,
         **prepared,
     )
-    db.commit()
+    ctx.db.commit()
     return won
 
 
 def claim_state(
-    db: Session, *, state_hash: str, binding_hash: str, now: datetime
+    *, ctx: Context, state_hash: str, binding_hash: str, now: datetime
 ) -> OnboardingSession | None:
     """Consume the OAuth state once, for the browser that launched; the row, or None if lost.
 
@@ -141,7 +143,7 @@ def claim_state(
     and PostgreSQL), so the winner needs no second read.
     """
     claimed = (
-        db.exec(
+        ctx.db.exec(
             update(S)
             .where(
                 col(S.state_hash) == state_hash,
@@ -156,13 +158,13 @@ def claim_state(
         .scalars()
         .first()
     )
-    db.commit()
+    ctx.db.commit()
     return claimed
 
 
 def finish(
-    db: Session,
-    settings: Settings,
+    *,
+    ctx: Context,
     row: OnboardingSession,
     now: datetime,
     status: SessionStatus,
@@ -181,20 +183,23 @@ def finish(
         "completed_at": now,
         **ERASED,
     }
-    won = _transition(db, (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED), **values)
-    db.commit()
+    won = _transition(
+        ctx.db, (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED), **values
+    )
+    ctx.db.commit()
     if won:
         # The row now holds exactly these values: record them as loaded instead of reading back.
         for key, value in values.items():
             set_committed_value(row, key, value)
     else:
         # Someone else finished it first (e.g. the sweep after an interruption): report theirs.
-        db.refresh(row)
-    return outcome(settings, row)
+        ctx.db.refresh(row)
+    return outcome(settings=ctx.settings, row=row)
 
 
-def settle_if_stale(*, db: Session, row: OnboardingSession, now: datetime) -> OnboardingSession:
+def settle_if_stale(*, ctx: Context, row: OnboardingSession, now: datetime) -> OnboardingSession:
     """Expire or fail a session whose time ran out; a no-op for live or finished sessions."""
+    db = ctx.db
     changed = _transition(
         db,
         (col(S.id) == row.id, stale_condition(now)),
@@ -240,7 +245,7 @@ def _transition(db: Session, where: Any, **values: Any) -> bool:
     return bool(result.rowcount == 1)
 
 
-def outcome(settings: Settings, row: OnboardingSession) -> Outcome:
+def outcome(*, settings: Settings, row: OnboardingSession) -> Outcome:
     """Where a finished session sends the browser: its return URL with the outcome."""
     link = return_link(settings, row, status=SessionStatus(row.status))
     if link is None:

@@ -1,4 +1,4 @@
-"""Retries without cron: ``notifications deliver --watch`` and the demo stack's delivery loop."""
+"""The worker process: background work without cron, and a clean stop on SIGTERM or Ctrl+C."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def outbox(database_url: str) -> list[dict[str, Any]]:
 
 
 def backoff_over(database_url: str) -> None:
-    """Make every pending retry due now (the deliverer runs on the system clock)."""
+    """Make every pending retry due now (the worker process runs on the system clock)."""
     engine = create_engine(database_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE partner_notification SET next_attempt_at = '2000-01-01'"))
@@ -43,7 +43,7 @@ def backoff_over(database_url: str) -> None:
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
-def test_watch_retries_until_the_partner_recovers_and_stops_cleanly(
+def test_the_worker_retries_until_the_partner_recovers_and_stops_cleanly(
     notified: Hooks,
     receiver: PartnerReceiver,
     database_url: str,
@@ -52,7 +52,8 @@ def test_watch_retries_until_the_partner_recovers_and_stops_cleanly(
 ) -> None:
     receiver.status = 503
     link_customer(notified.api, notified.wise, notified.stack)
-    wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n == 1, what="a first try")
+    notified.settle()
+    assert outbox(database_url)[0]["attempts"] == 1
     config = instance_config(
         notified.stack,
         database_url,
@@ -61,27 +62,27 @@ def test_watch_retries_until_the_partner_recovers_and_stops_cleanly(
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
     env.update({name: str(value) for name, value in config.items()})
-    log = (tmp_path / "watch.log").open("w+")
+    log = (tmp_path / "worker.log").open("w+")
     process = subprocess.Popen(
-        [str(KIT), "notifications", "deliver", "--watch", "--interval", "0.1"],
+        [str(KIT), "worker", "--poll-seconds", "0.1"],
         cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        # The partner is still down: the watcher's retry fails and is scheduled again.
+        # The partner is still down: the worker's retry fails and is scheduled again.
         backoff_over(database_url)
         [row] = wait_until(
             lambda: outbox(database_url),
             lambda rows: rows[0]["attempts"] == 2,
             timeout=30,
-            what="the watcher to retry",
+            what="the worker to retry",
         )
         assert row["last_status"] == 503
         assert row["delivered_at"] is None
-        # The partner is back; once the backoff is over the watcher delivers, no cron involved.
+        # The partner is back; once the backoff is over the worker delivers, no cron involved.
         receiver.status = 200
         backoff_over(database_url)
         wait_until(lambda: len(receiver.events()), lambda n: n == 1, what="the delivery")
-        assert process.poll() is None  # still watching
+        assert process.poll() is None  # still running
         process.send_signal(stop_signal)
         assert process.wait(timeout=30) == 0
     finally:
@@ -91,10 +92,8 @@ def test_watch_retries_until_the_partner_recovers_and_stops_cleanly(
     log.seek(0)
     output = log.read()
     log.close()
-    assert "delivering partner notifications every 0.1 s until stopped" in output
-    assert "delivered 0, failed 1" in output
-    assert "delivered 1, failed 0" in output
-    assert output.rstrip().endswith("stopped, pending 0")
+    assert "worker running (polling every 0.1 s)" in output
+    assert output.rstrip().endswith("worker stopped")
     assert "Traceback" not in output
     [row] = outbox(database_url)
     assert row["attempts"] == 3
@@ -102,15 +101,16 @@ def test_watch_retries_until_the_partner_recovers_and_stops_cleanly(
     assert [e["type"] for e in receiver.events()] == ["link.linked"]
 
 
-def test_watch_needs_a_partner_url(tmp_path: Path, database_url: str) -> None:
+def test_the_worker_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
-    env["ONBOARDING_DATABASE_URL"] = database_url
+    env["ONBOARDING_DATABASE_URL"] = f"sqlite:///{tmp_path}/fresh.db"
     result = subprocess.run(
-        [str(KIT), "notifications", "deliver", "--watch"],
+        [str(KIT), "worker"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1
-    assert "ONBOARDING_PARTNER_WEBHOOK_URL is not set" in result.stderr
+    assert result.stderr.strip() == "Error: database not migrated: run `onboarding-kit db upgrade`"
+    assert not (tmp_path / "fresh.db").exists(), "checking must not create the database"
 
 
 def test_the_demo_stack_retries_notifications_without_cron(
@@ -127,11 +127,11 @@ def test_the_demo_stack_retries_notifications_without_cron(
             "ONBOARDING_PARTNER_WEBHOOK_SECRET": PARTNER_SECRET,
         },
         emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
-        notification_interval=0.05,
+        worker_poll_seconds=0.05,
     )
     try:
-        assert stack.deliverer is not None
-        assert stack.deliverer.is_alive()
+        assert stack.worker_thread is not None
+        assert stack.worker_thread.is_alive()
         link_customer(LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url), stack)
         wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n >= 1, what="a try")
         receiver.status = 200
@@ -146,4 +146,4 @@ def test_the_demo_stack_retries_notifications_without_cron(
         )
     finally:
         stack.stop()
-    assert not stack.deliverer.is_alive()
+    assert not stack.worker_thread.is_alive()

@@ -1,0 +1,47 @@
+"""``onboarding-kit worker``: the long-running process for all background work."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import click
+
+from backend.commands import command_runtime
+from backend.worker import Worker
+
+
+@click.command()
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(min=0.05, max=60),
+    default=1.0,
+    show_default=True,
+    help="How long to wait before looking for work again when there was none.",
+)
+@click.option("--once", is_flag=True, help="Run every job once until none finds work, then exit.")
+def worker(poll_seconds: float, once: bool) -> None:
+    """Apply Wise webhooks, deliver partner notifications, refresh tokens, settle sessions.
+
+    Run one or more next to the web processes (any number on PostgreSQL, one on SQLite). SIGTERM
+    or Ctrl+C finishes the work in progress, then stops.
+    """
+    with command_runtime() as runtime:
+        work = Worker(runtime, poll_seconds=poll_seconds)
+        if once:
+            work.drain()
+            click.echo("worker: nothing left to do")
+            return
+
+        def request_stop(signum: int, _frame: FrameType | None) -> None:
+            # Only a flag: the item in progress is finished and recorded before the loop ends.
+            work.stop.set()
+
+        previous = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        click.echo(f"worker running (polling every {poll_seconds:g} s); SIGTERM or Ctrl+C stops it")
+        try:
+            work.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        click.echo("worker stopped")
