@@ -19,6 +19,7 @@ class WiseAppToken(SQLModel, table=True):
     key: str = SQLField(primary_key=True, max_length=64)
     access_token_ciphertext: str | None = None
     expires_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
-    # While set and in the future, one process is fetching a new token; the others wait for it.
+    # While the lease runs, its owner is fetching a new token; the others wait for it.
+    lease_owner: str | None = SQLField(default=None, max_length=36)
     lease_until: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     updated_at: datetime = SQLField(sa_type=UTCDateTime)

@@ -150,7 +150,8 @@ class OnboardingSession(SQLModel, table=True):
     mode: str = SQLField(default=SessionMode.LINK, max_length=16)
     # Prefill mode: the partner's data as a Fernet ciphertext, kept only until the redirect.
     prefill_ciphertext: str | None = None
-    # Prefill mode: while in the future, one launch request is preparing Wise (see prefill.py).
+    # Prefill mode: the launch request preparing Wise right now (see prefill.py), and until when.
+    prepare_lease_owner: str | None = SQLField(default=None, max_length=36)
     prepare_lease_until: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     existing_account: bool = False
     # JSON list of the profile calls Wise refused ({"call", "status", "codes"}); no personal data.

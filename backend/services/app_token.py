@@ -17,10 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from backend.context import Context
+from backend.leases import Leasable, new_owner
 from backend.models import WiseAppToken
 from backend.settings import Settings
 from backend.wise.retry import Budget
 
+FETCH_LEASE = Leasable(WiseAppToken)
 # Long enough for one token request with its retries; a crashed holder blocks no one for longer.
 LEASE = timedelta(seconds=30)
 # A token this close to expiry is not handed out even while another process fetches the next one.
@@ -46,9 +48,9 @@ def app_token(*, ctx: Context, budget: Budget) -> str:
         cached = _valid_until(row, now + margin)
         if cached:
             return cipher.decrypt(cached)
-        lease_until = now + LEASE
-        if _take_lease(db, key, now, lease_until):
-            return _fetch(ctx, budget, key, lease_until)
+        owner = new_owner()
+        if _take_lease(db, key, owner, now):
+            return _fetch(ctx, budget, key, owner)
         cached = _valid_until(row, now + STILL_USABLE)
         if cached:
             return cipher.decrypt(cached)
@@ -73,23 +75,14 @@ def _valid_until(row: WiseAppToken | None, until: datetime) -> str | None:
     return row.access_token_ciphertext
 
 
-def _take_lease(db: Session, key: str, now: datetime, lease_until: datetime) -> bool:
+def _take_lease(db: Session, key: str, owner: str, now: datetime) -> bool:
     """Compare-and-set: the first process to find the lease free takes it."""
-    taken = db.exec(
-        update(WiseAppToken)
-        .where(
-            col(WiseAppToken.key) == key,
-            col(WiseAppToken.lease_until).is_(None) | (col(WiseAppToken.lease_until) <= now),
-        )
-        .values(lease_until=lease_until)
-    )
-    db.commit()
-    if taken.rowcount == 1:
+    if FETCH_LEASE.take(db, col(WiseAppToken.key) == key, owner=owner, until=now + LEASE, now=now):
         return True
     if db.get(WiseAppToken, key) is not None:
         return False
     # First use: the row does not exist yet. The primary key lets exactly one insert win.
-    db.add(WiseAppToken(key=key, lease_until=lease_until, updated_at=now))
+    db.add(WiseAppToken(key=key, lease_owner=owner, lease_until=now + LEASE, updated_at=now))
     try:
         db.commit()
     except IntegrityError:
@@ -98,10 +91,10 @@ def _take_lease(db: Session, key: str, now: datetime, lease_until: datetime) -> 
     return True
 
 
-def _fetch(ctx: Context, budget: Budget, key: str, lease_until: datetime) -> str:
+def _fetch(ctx: Context, budget: Budget, key: str, owner: str) -> str:
     """Fetch a token under our lease, store it, and release the lease (also on failure)."""
-    db, wise, cipher = ctx.db, ctx.wise, ctx.cipher
-    mine = (col(WiseAppToken.key) == key, col(WiseAppToken.lease_until) == lease_until)
+    db, wise = ctx.db, ctx.wise
+    mine = col(WiseAppToken.key) == key
     try:
         tokens = budget.call(
             lambda timeout: wise.client_credentials_token(timeout=timeout),
@@ -109,18 +102,14 @@ def _fetch(ctx: Context, budget: Budget, key: str, lease_until: datetime) -> str
         )
     except BaseException:
         db.rollback()
-        db.exec(update(WiseAppToken).where(*mine).values(lease_until=None))
-        db.commit()
+        FETCH_LEASE.release(db, mine, owner=owner)
         raise
-    db.exec(
-        update(WiseAppToken)
-        .where(*mine)
-        .values(
-            access_token_ciphertext=cipher.encrypt(tokens.access_token),
-            expires_at=tokens.access_token_expires_at,
-            lease_until=None,
-            updated_at=ctx.now(),
-        )
+    FETCH_LEASE.release(
+        db,
+        mine,
+        owner=owner,
+        access_token_ciphertext=ctx.cipher.encrypt(tokens.access_token),
+        expires_at=tokens.access_token_expires_at,
+        updated_at=ctx.now(),
     )
-    db.commit()
     return tokens.access_token

@@ -15,11 +15,14 @@ from sqlmodel import Session, col, select
 
 from backend.context import Context
 from backend.errors import NotLinked
+from backend.leases import Leasable
 from backend.models import LinkStatus, VerificationStatus, WiseLink, WiseLinkEvent
 from backend.services import notifications
 from backend.wise import TokenSet
 
 L = WiseLink
+# Who refreshes a link's tokens right now (backend.services.tokens), and until when.
+REFRESH_LEASE = Leasable(WiseLink, "refresh_lease_owner", "refresh_lease_until")
 LIVE = (LinkStatus.LINKED, LinkStatus.REAUTHORIZATION_REQUIRED)
 TOKENS_ERASED = {
     "access_token_ciphertext": None,
@@ -77,11 +80,7 @@ def store_link(
     else:
         # A refresh of the old grant may be in flight; taking its lease away makes it discard
         # its result instead of overwriting the tokens stored here.
-        db.exec(
-            update(L)
-            .where(col(L.id) == link.id)
-            .values(refresh_lease_owner=None, refresh_lease_until=None)
-        )
+        db.exec(update(L).where(col(L.id) == link.id).values(REFRESH_LEASE.cleared()))
         if link.status in LIVE:
             event = "relinked"
             changed = _different_account(link, wise_user_id=wise_user_id, profile_id=profile_id)
@@ -132,7 +131,7 @@ def require_reauthorization(
     db, now = ctx.db, ctx.now()
     conditions = [col(L.id) == link_id, col(L.status) == LinkStatus.LINKED]
     if lease_owner is not None:
-        conditions.append(col(L.refresh_lease_owner) == lease_owner)
+        conditions.append(REFRESH_LEASE.held_by(lease_owner))
     result = db.exec(
         update(L)
         .where(*conditions)

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from backend import outbound
 from backend.context import Context
+from backend.leases import Leasable, new_owner
 from backend.models import PartnerNotification, WiseLink, WiseLinkPublic
 from backend.settings import Settings
 
@@ -50,6 +50,8 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
 N = PartnerNotification
+# One deliverer sends a notification at a time, across all instances.
+DELIVERY_LEASE = Leasable(PartnerNotification)
 # One pooled, deadline-aware session for all deliveries of this process.
 _SESSION = outbound.mount(requests.Session())
 
@@ -108,7 +110,7 @@ def deliver_due(*, ctx: Context, limit: int = 100) -> DeliveryReport:
     db, settings, clock = ctx.db, ctx.settings, ctx.clock
     if not settings.partner_notifications_enabled:
         return DeliveryReport(0, 0)
-    owner = uuid.uuid4().hex
+    owner = new_owner()
     delivered = 0
     for _ in range(limit):
         row = _claim_head(db, clock.now(), owner)
@@ -147,17 +149,15 @@ def _claim_head(db: Session, now: datetime, owner: str) -> PartnerNotification |
         return None
     if head.lease_until is not None and head.lease_until >= now:
         return None  # another deliverer is sending it
-    won = db.exec(
-        update(N)
-        .where(
-            col(N.id) == head.id,
-            col(N.delivered_at).is_(None),
-            or_(col(N.lease_until).is_(None), col(N.lease_until) < now),
-        )
-        .values(lease_owner=owner, lease_until=now + LEASE)
+    won = DELIVERY_LEASE.take(
+        db,
+        col(N.id) == head.id,
+        col(N.delivered_at).is_(None),
+        owner=owner,
+        until=now + LEASE,
+        now=now,
     )
-    db.commit()
-    return head if won.rowcount == 1 else None
+    return head if won else None
 
 
 def _post(
@@ -203,15 +203,12 @@ def _record_attempt(
         "attempts": attempts,
         "last_status": status,
         "last_error": error,
-        "lease_owner": None,
-        "lease_until": None,
     }
     if error is None:
         values["delivered_at"] = now
     else:
         values["next_attempt_at"] = now + timedelta(seconds=backoff_seconds(attempts))
-    db.exec(update(N).where(col(N.id) == row.id, col(N.lease_owner) == owner).values(**values))
-    db.commit()
+    DELIVERY_LEASE.release(db, col(N.id) == row.id, owner=owner, **values)
 
 
 def _iso(moment: datetime) -> str:

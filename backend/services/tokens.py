@@ -23,11 +23,10 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from backend.context import Context
@@ -38,8 +37,10 @@ from backend.errors import (
     StoredTokenUnreadable,
     WiseTemporarilyUnavailable,
 )
+from backend.leases import new_owner
 from backend.models import LinkStatus, WiseLink
 from backend.services import links
+from backend.services.links import REFRESH_LEASE
 from backend.wise import WiseOAuthError, WiseProtocolError, WiseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def refresh_link(
     ``due_token`` is the token the caller found due ("" when none was stored): once another
     caller has replaced it, the replacement is taken even if it is itself within the margin.
     """
-    owner = uuid.uuid4().hex
+    owner = new_owner()
     deadline = time.monotonic() + lease_length(ctx).total_seconds() + 1
     may_take = True
     while True:
@@ -261,14 +262,14 @@ def _same(token: str, other: str) -> bool:
 
 def _take_lease(ctx: Context, link_id: int, owner: str) -> bool:
     now = ctx.now()
-    free = or_(col(L.refresh_lease_until).is_(None), col(L.refresh_lease_until) < now)
-    result = ctx.db.exec(
-        update(L)
-        .where(col(L.id) == link_id, col(L.status) == LinkStatus.LINKED, free)
-        .values(refresh_lease_owner=owner, refresh_lease_until=now + lease_length(ctx))
+    return REFRESH_LEASE.take(
+        ctx.db,
+        col(L.id) == link_id,
+        col(L.status) == LinkStatus.LINKED,
+        owner=owner,
+        until=now + lease_length(ctx),
+        now=now,
     )
-    ctx.db.commit()
-    return bool(result.rowcount == 1)
 
 
 def _current(ctx: Context, link_id: int) -> WiseLink:
@@ -285,12 +286,7 @@ def _current(ctx: Context, link_id: int) -> WiseLink:
 
 
 def _release(ctx: Context, link_id: int, owner: str) -> None:
-    ctx.db.exec(
-        update(L)
-        .where(col(L.id) == link_id, col(L.refresh_lease_owner) == owner)
-        .values(refresh_lease_owner=None, refresh_lease_until=None)
-    )
-    ctx.db.commit()
+    REFRESH_LEASE.release(ctx.db, col(L.id) == link_id, owner=owner)
 
 
 def _refresh_as_holder(
@@ -334,25 +330,17 @@ def _refresh_as_holder(
         "access_token_ciphertext": ctx.cipher.encrypt(tokens.access_token),
         "access_token_expires_at": tokens.access_token_expires_at,
         "access_token_obtained_at": ctx.now(),
-        "refresh_lease_owner": None,
-        "refresh_lease_until": None,
         "updated_at": ctx.now(),
     }
     if tokens.refresh_token:
         # Wise may rotate the refresh token; the new one is stored in the same UPDATE.
         values["refresh_token_ciphertext"] = ctx.cipher.encrypt(tokens.refresh_token)
         values["refresh_token_expires_at"] = tokens.refresh_token_expires_at
-    stored = ctx.db.exec(
-        update(L)
-        .where(
-            col(L.id) == link_id,
-            col(L.status) == LinkStatus.LINKED,
-            col(L.refresh_lease_owner) == owner,
-        )
-        .values(**values)
+    # The tokens are written, and the lease freed, only while this caller still holds it.
+    stored = REFRESH_LEASE.release(
+        ctx.db, col(L.id) == link_id, col(L.status) == LinkStatus.LINKED, owner=owner, **values
     )
-    ctx.db.commit()
-    if stored.rowcount != 1:
+    if not stored:
         return _after_lost_lease(ctx, link_id)
     return Refreshed(BrokeredToken(tokens.access_token, tokens.access_token_expires_at), True)
 

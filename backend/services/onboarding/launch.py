@@ -22,6 +22,7 @@ from backend.errors import (
     ServiceUnavailable,
     WiseUnavailableAtLaunch,
 )
+from backend.leases import new_owner
 from backend.models import OnboardingSession, SessionMode, SessionStatus
 from backend.security import hash_secret, new_secret, plausible_secret
 from backend.services import prefill
@@ -68,15 +69,16 @@ def launch(*, ctx: Context, token: str) -> Launch:
 def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
     """Prepare the Wise account under a lease on the session, then redirect.
 
-    The lease (a compare-and-set on ``prepare_lease_until``) lets exactly one request of a link
+    The lease (``backend.leases``, on the session row) lets exactly one request of a link
     talk to Wise at a time: a second one, e.g. a double click, gets a "try again" page at once
     instead of waiting, and never creates a second Wise user. A lease left by a crashed process
     runs out after the time budget plus a margin.
     """
     db, settings = ctx.db, ctx.settings
     now = ctx.now()
+    owner = new_owner()
     lease_until = now + timedelta(seconds=settings.prefill_time_budget_seconds + 15)
-    leased = take_prepare_lease(ctx=ctx, row_id=row.id, now=now, until=lease_until)
+    leased = take_prepare_lease(ctx=ctx, row_id=row.id, owner=owner, now=now, until=lease_until)
     db.refresh(row)
     if not leased:
         if row.status == SessionStatus.CREATED and row.expires_at > now:
@@ -91,7 +93,7 @@ def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
         prepared = prefill.prepare(ctx=ctx, session=row)
     except BaseException as exc:
         db.rollback()
-        release_prepare_lease(ctx=ctx, row_id=row.id, until=lease_until)
+        release_prepare_lease(ctx=ctx, row_id=row.id, owner=owner)
         if isinstance(exc, WiseError):
             # Not transient (e.g. Wise refuses the client credentials): say so to operators.
             logger.error("prefill launch of session %s failed: %s", row.id, exc)
@@ -103,7 +105,7 @@ def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
         ctx.now(),
         row.launch_token_hash,
         claim_code=prepared.claim_code,
-        lease_until=lease_until,
+        lease_owner=owner,
         # Wise now holds the pre-filled data; the kit's copy is not needed any more.
         prefill_ciphertext=None,
         existing_account=prepared.existing_account,
@@ -117,7 +119,7 @@ def _redirect(
     token_hash: str,
     *,
     claim_code: str | None,
-    lease_until: datetime | None = None,
+    lease_owner: str | None = None,
     **prepared: Any,
 ) -> Launch:
     """Spend the launch token (created → launched) and build the authorize URL."""
@@ -130,7 +132,7 @@ def _redirect(
         state_hash=hash_secret(state),
         binding_hash=hash_secret(binding),
         state_expires_at=now + timedelta(seconds=settings.state_ttl_seconds),
-        lease_until=lease_until,
+        lease_owner=lease_owner,
         **prepared,
     )
     row = db.exec(

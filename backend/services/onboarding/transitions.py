@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from backend.context import Context
 from backend.errors import CallbackRejected, NotFound
+from backend.leases import Leasable
 from backend.models import FailureReason, IdentityCheck, OnboardingSession, SessionStatus
 from backend.security import is_allowed_return_url, with_query
 from backend.settings import Settings
@@ -29,6 +30,8 @@ from backend.settings import Settings
 INTERRUPTED_AFTER = timedelta(minutes=5)
 
 S = OnboardingSession
+# One launch request of a prefill session prepares Wise at a time.
+PREPARE_LEASE = Leasable(OnboardingSession, "prepare_lease_owner", "prepare_lease_until")
 
 # Every transition into a terminal status erases the session's personal data with these values.
 ERASED: dict[str, Any] = {
@@ -68,33 +71,27 @@ def sweep(*, ctx: Context) -> int:
     return changed
 
 
-def take_prepare_lease(*, ctx: Context, row_id: str, now: datetime, until: datetime) -> bool:
+def take_prepare_lease(
+    *, ctx: Context, row_id: str, owner: str, now: datetime, until: datetime
+) -> bool:
     """Lease a created, unexpired session for prefill preparation; True if this call got it.
 
     One request of a link talks to Wise at a time; a crashed holder's lease simply runs out.
     """
-    won = _transition(
+    return PREPARE_LEASE.take(
         ctx.db,
-        (
-            col(S.id) == row_id,
-            col(S.status) == SessionStatus.CREATED,
-            col(S.expires_at) > now,
-            col(S.prepare_lease_until).is_(None) | (col(S.prepare_lease_until) <= now),
-        ),
-        prepare_lease_until=until,
+        col(S.id) == row_id,
+        col(S.status) == SessionStatus.CREATED,
+        col(S.expires_at) > now,
+        owner=owner,
+        until=until,
+        now=now,
     )
-    ctx.db.commit()
-    return won
 
 
-def release_prepare_lease(*, ctx: Context, row_id: str, until: datetime) -> None:
-    """Give back a preparation lease, only if it is still the one this request took."""
-    _transition(
-        ctx.db,
-        (col(S.id) == row_id, col(S.prepare_lease_until) == until),
-        prepare_lease_until=None,
-    )
-    ctx.db.commit()
+def release_prepare_lease(*, ctx: Context, row_id: str, owner: str) -> None:
+    """Give back a preparation lease, only if this request still holds it."""
+    PREPARE_LEASE.release(ctx.db, col(S.id) == row_id, owner=owner)
 
 
 def mark_launched(
@@ -105,15 +102,15 @@ def mark_launched(
     state_hash: str,
     binding_hash: str,
     state_expires_at: datetime,
-    lease_until: datetime | None = None,
+    lease_owner: str | None = None,
     **prepared: Any,
 ) -> bool:
     """created → launched: spend the launch token and store the state and browser binding.
 
-    With ``lease_until`` it only happens while that preparation lease is still held, and the
+    With ``lease_owner`` it only happens while that preparation lease is still held, and the
     lease is released in the same statement. ``prepared`` carries what preparation produced.
     """
-    lease = () if lease_until is None else (col(S.prepare_lease_until) == lease_until,)
+    lease = () if lease_owner is None else (PREPARE_LEASE.held_by(lease_owner),)
     won = _transition(
         ctx.db,
         (
@@ -127,7 +124,7 @@ def mark_launched(
         state_hash=state_hash,
         binding_hash=binding_hash,
         state_expires_at=state_expires_at,
-        prepare_lease_until=None,
+        **PREPARE_LEASE.cleared(),
         **prepared,
     )
     ctx.db.commit()
@@ -205,7 +202,7 @@ def settle_if_stale(*, ctx: Context, row: OnboardingSession, now: datetime) -> O
         (col(S.id) == row.id, stale_condition(now)),
         status=SessionStatus.EXPIRED,
         completed_at=now,
-        prepare_lease_until=None,
+        **PREPARE_LEASE.cleared(),
         **ERASED,
     )
     # A session whose state was claimed but never finished is not expired: it was interrupted.
