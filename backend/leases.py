@@ -123,5 +123,7 @@ class Leasable:
         if row_key is None:
             db.commit()
             return None
-        won = self.take(db, key == row_key, owner=owner, until=until, now=now, **values)
+        # The queue's conditions are checked again as the row is taken: another worker may have
+        # claimed and finished it (freeing the lease) between the read above and this write.
+        won = self.take(db, key == row_key, *where, owner=owner, until=until, now=now, **values)
         return row_key if won else None

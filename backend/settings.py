@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     prefill_language: str = "EN"
     wise_app_token_refresh_margin_seconds: int = Field(600, ge=0, le=6 * 3600)
     idempotency_key_ttl_seconds: int = Field(86400, ge=60, le=30 * 86400)
+    # -- the worker and its queues -----------------------------------------------------------
+    worker_poll_seconds: float = Field(1.0, ge=0.05, le=60.0)
+    retry_base_seconds: float = Field(30.0, ge=0.1, le=3600.0)
+    retry_max_seconds: float = Field(3600.0, ge=1.0, le=86400.0)
+    webhook_max_attempts: int = Field(10, ge=1, le=100)
+    notification_max_attempts: int = Field(30, ge=1, le=1000)
+    token_refresh_max_attempts: int = Field(10, ge=1, le=100)
     # Names of secrets generated for this process because they were not set (development only).
     generated: tuple[str, ...] = Field(default=(), exclude=True)
 
@@ -344,6 +351,14 @@ class Settings(BaseSettings):
                 )
             if _production(info):
                 rules.strong_secret(value, min_length=32)
+        return value
+
+    @field_validator("retry_max_seconds")
+    @classmethod
+    def _retry_cap(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("retry_base_seconds")
+        if base is not None and value < base:
+            raise ValueError("must be at least ONBOARDING_RETRY_BASE_SECONDS")
         return value
 
     @field_validator("prefill_language")

@@ -30,27 +30,28 @@ class Job:
     """One kind of background work: how to run one batch of it, and how often."""
 
     name: str
-    run: Callable[[Context], int]
+    # Runs one batch; asks the callable between items whether to go on (the stop signal).
+    run: Callable[[Context, Callable[[], bool]], int]
     # Seconds between runs while it finds nothing to do; work found means "go round at once".
     interval: float
 
 
-def _apply_webhooks(ctx: Context) -> int:
-    report = webhooks.process_pending(ctx=ctx, limit=100)
+def _apply_webhooks(ctx: Context, keep_going: Callable[[], bool]) -> int:
+    report = webhooks.process_pending(ctx=ctx, limit=100, keep_going=keep_going)
     return report.processed + report.failed
 
 
-def _deliver_notifications(ctx: Context) -> int:
-    report = notifications.deliver_due(ctx=ctx, limit=100)
+def _deliver_notifications(ctx: Context, keep_going: Callable[[], bool]) -> int:
+    report = notifications.deliver_due(ctx=ctx, limit=100, keep_going=keep_going)
     return report.delivered
 
 
-def _refresh_tokens(ctx: Context) -> int:
-    counts = tokens.refresh_due(ctx=ctx)
+def _refresh_tokens(ctx: Context, keep_going: Callable[[], bool]) -> int:
+    counts = tokens.refresh_due(ctx=ctx, keep_going=keep_going)
     return counts["refreshed"]
 
 
-def _settle_sessions(ctx: Context) -> int:
+def _settle_sessions(ctx: Context, keep_going: Callable[[], bool]) -> int:
     return onboarding.sweep(ctx=ctx) + idempotency.purge_expired(ctx=ctx)
 
 
@@ -115,7 +116,7 @@ class Worker:
     def _run_job(self, job: Job) -> int:
         try:
             with self.runtime.job() as ctx:
-                return job.run(ctx)
+                return job.run(ctx, lambda: not self.stop.is_set())
         except Exception:
             # The database may be down or Wise failing: log, and try again next round.
             logger.exception("worker job %s failed; retrying next round", job.name)

@@ -8,6 +8,7 @@ from typing import TypeVar
 import click
 
 from backend.commands import command_runtime
+from backend.commands.queues import list_parked, put_back, when
 from backend.services import subscriptions
 from backend.services import webhooks as webhook_events
 from backend.wise import WiseError, WiseOAuthError
@@ -61,6 +62,29 @@ def process() -> None:
     click.echo(f"processed {report.processed} pending event(s), {report.failed} failed")
     if report.failed:
         raise SystemExit(1)
+
+
+@webhooks.command()
+def failed() -> None:
+    """List parked events (unreadable, invalid, or failing too often) with their reason."""
+    list_parked(
+        lambda ctx: webhook_events.failed(ctx=ctx),
+        lambda row: (
+            f"{row.id}  {when(row.received_at)}  {row.event_type or '(unreadable)'}  "
+            f"attempts {row.attempts}  {row.last_error or row.outcome or ''}"
+        ),
+        "webhook events",
+    )
+
+
+@webhooks.command()
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "every", is_flag=True, help="Retry every parked event.")
+def retry(ids: tuple[int, ...], every: bool) -> None:
+    """Put parked events back in the queue (after fixing what parked them)."""
+    put_back(
+        lambda ctx, chosen: webhook_events.retry(ctx=ctx, ids=chosen), ids, every, "webhook events"
+    )
 
 
 def _call(action: Callable[[], T]) -> T:

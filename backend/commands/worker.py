@@ -15,18 +15,19 @@ from backend.worker import Worker
 @click.option(
     "--poll-seconds",
     type=click.FloatRange(min=0.05, max=60),
-    default=1.0,
-    show_default=True,
-    help="How long to wait before looking for work again when there was none.",
+    default=None,
+    help="How long to wait before looking for work again when there was none "
+    "(default: ONBOARDING_WORKER_POLL_SECONDS, 1).",
 )
 @click.option("--once", is_flag=True, help="Run every job once until none finds work, then exit.")
-def worker(poll_seconds: float, once: bool) -> None:
+def worker(poll_seconds: float | None, once: bool) -> None:
     """Apply Wise webhooks, deliver partner notifications, refresh tokens, settle sessions.
 
     Run one or more next to the web processes (any number on PostgreSQL, one on SQLite). SIGTERM
     or Ctrl+C finishes the work in progress, then stops.
     """
     with command_runtime() as runtime:
+        poll_seconds = poll_seconds or runtime.settings.worker_poll_seconds
         work = Worker(runtime, poll_seconds=poll_seconds)
         if once:
             work.drain()

@@ -19,7 +19,7 @@ from backend.models.link import (
     WiseLinkEvent,
     WiseLinkPublic,
 )
-from backend.models.notification import PartnerNotification
+from backend.models.notification import NotificationStatus, PartnerNotification
 from backend.models.prefill import (
     BusinessPrefill,
     DirectorPrefill,
@@ -41,7 +41,12 @@ from backend.models.session import (
     SessionMode,
     SessionStatus,
 )
-from backend.models.webhook import TransferStatus, TransferStatusPublic, WiseWebhookEvent
+from backend.models.webhook import (
+    EventStatus,
+    TransferStatus,
+    TransferStatusPublic,
+    WiseWebhookEvent,
+)
 
 __all__ = [
     "AccessTokenPublic",
@@ -51,10 +56,12 @@ __all__ = [
     "CameraCheckReport",
     "CustomerCreate",
     "DirectorPrefill",
+    "EventStatus",
     "FailureReason",
     "IdempotencyRecord",
     "IdentityCheck",
     "LinkStatus",
+    "NotificationStatus",
     "OnboardingSession",
     "OnboardingSessionCreate",
     "OnboardingSessionCreated",

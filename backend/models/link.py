@@ -71,6 +71,11 @@ class WiseLink(SQLModel, table=True):
     # The single-flight refresh lease: who refreshes the tokens right now, and until when.
     refresh_lease_owner: str | None = SQLField(default=None, max_length=36)
     refresh_lease_until: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # The worker's background refreshes of this link that failed in a row, the next try and why;
+    # any successful refresh (or a relink) starts over.
+    refresh_attempts: int = SQLField(default=0, sa_column_kwargs={"server_default": "0"})
+    refresh_next_attempt_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    refresh_last_error: str | None = SQLField(default=None, max_length=200)
 
 
 class WiseLinkEvent(SQLModel, table=True):

@@ -3,33 +3,58 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from backend.db import UTCDateTime
 
 
+class EventStatus(StrEnum):
+    """A stored webhook: waiting for the worker, done with (applied or not), or parked."""
+
+    PENDING = "pending"
+    DONE = "done"
+    # The worker could not apply it (unreadable, invalid data, or too many failed attempts); it
+    # waits for an operator: `onboarding-kit webhooks failed` and `webhooks retry`.
+    DEAD = "dead"
+
+
 class WiseWebhookEvent(SQLModel, table=True):
     """One verified webhook delivery. Retries of a delivery carry a new X-Delivery-Id but the same
-    body, so both are unique: either one repeating means the delivery is already stored."""
+    body, so both are unique: either one repeating means the delivery is already stored.
+
+    Test notifications (``X-Test-Notification: true``) are kept apart from that ledger: their
+    ``body_sha256`` and ``event_key`` stay empty, so a test copy of a real body can never make the
+    real delivery look like a duplicate.
+    """
 
     __tablename__ = "wise_webhook_event"
-    __table_args__ = (Index("ix_wise_webhook_event_pending", "processed_at", "received_at"),)
+    __table_args__ = (Index("ix_wise_webhook_event_queue", "status", "next_attempt_at", "id"),)
 
     id: int | None = SQLField(default=None, primary_key=True)
     delivery_id: str | None = SQLField(default=None, unique=True, max_length=64)
-    body_sha256: str = SQLField(unique=True, max_length=64)
+    body_sha256: str | None = SQLField(default=None, unique=True, max_length=64)
     # SHA-256 of event_type + data: the same event sent through two subscriptions shares it.
     event_key: str | None = SQLField(default=None, index=True, max_length=64)
     event_type: str | None = SQLField(default=None, max_length=64)
     schema_version: str | None = SQLField(default=None, max_length=16)
     subscription_id: str | None = SQLField(default=None, max_length=64)
     test: bool = False
-    body: str
-    received_at: datetime = SQLField(sa_type=UTCDateTime)
+    # The bytes exactly as signed: whatever they hold (NUL bytes too), they can be stored.
+    body: bytes = SQLField(sa_column=Column(LargeBinary, nullable=False))
+    received_at: datetime = SQLField(sa_type=UTCDateTime, index=True)
+    # The X-Request-Id of the delivery, so the worker's log lines for it carry the same id.
+    request_id: str | None = SQLField(default=None, max_length=64)
+    status: str = SQLField(default=EventStatus.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = SQLField(sa_type=UTCDateTime)
+    last_error: str | None = SQLField(default=None, max_length=200)
+    lease_owner: str | None = SQLField(default=None, max_length=36)
+    lease_until: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     processed_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     outcome: str | None = SQLField(default=None, max_length=32)
 

@@ -104,6 +104,9 @@ def store_link(
     link.refresh_token_expires_at = tokens.refresh_token_expires_at
     link.refresh_lease_owner = None
     link.refresh_lease_until = None
+    link.refresh_attempts = 0
+    link.refresh_next_attempt_at = None
+    link.refresh_last_error = None
     link.linked_at = now
     link.updated_at = now
     db.add(link)

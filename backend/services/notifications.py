@@ -1,11 +1,13 @@
-"""Partner notifications: an outbox of link status changes, POSTed to the partner with a signature.
+"""Partner notifications: an outbox of link changes, POSTed to the partner with a signature.
 
 A change and its notification are written in one transaction, so a notification exists exactly
-when the change happened. Delivery is separate and at-least-once: the deliverer claims the oldest
-undelivered row with a compare-and-set lease (several instances never send the same row at once),
-POSTs it, and records the outcome. A failure schedules a retry with exponential backoff; rows are
-sent strictly oldest first, so while the partner is down everything waits and nothing is lost or
-reordered.
+when the change happened. Delivery is the worker's job and at-least-once: it claims a due row with
+a lease (``backend.leases``; several workers never send the same row at once), POSTs it and
+records the outcome. Per customer, notifications go out in the order they were made: a row waits
+while an older one of the same customer is pending. A failure is retried with exponential backoff
+and jitter, and after ``ONBOARDING_NOTIFICATION_MAX_ATTEMPTS`` the row is parked (``dead``), so it
+stops holding its customer's later notifications back; ``failed`` lists parked rows and
+``retry`` puts them back.
 
 The request carries ``X-Onboarding-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``, the HMAC
 keyed by ``ONBOARDING_PARTNER_WEBHOOK_SECRET`` over ``"<t>." + body`` (see docs/link-lifecycle.md).
@@ -18,17 +20,20 @@ import hmac
 import json
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlmodel import Session, col, select
+from sqlalchemy import exists, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
 
-from backend import outbound
+from backend import outbound, retries
 from backend.context import Context
 from backend.leases import Leasable, new_owner
-from backend.models import PartnerNotification, WiseLink, WiseLinkPublic
+from backend.models import NotificationStatus, PartnerNotification, WiseLink, WiseLinkPublic
 from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -46,8 +51,6 @@ TIMEOUT = (5.0, 10.0)
 # 45 s, enforced by backend.outbound): a partner answering one byte at a time cannot keep a
 # delivery open past its lease, so two instances never send the same notification at once.
 LEASE = timedelta(seconds=60)
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 3600
 
 N = PartnerNotification
 # One deliverer sends a notification at a time, across all instances.
@@ -100,64 +103,93 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def backoff_seconds(attempts: int) -> int:
-    """Seconds to wait after the ``attempts``-th failure: 30 s, 1 min, 2 min ... at most 1 h."""
-    return int(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1)))
+def deliver_due(
+    *, ctx: Context, limit: int = 100, keep_going: Callable[[], bool] = lambda: True
+) -> DeliveryReport:
+    """Send due notifications one at a time; stop at the first failure (the partner may be down).
 
-
-def deliver_due(*, ctx: Context, limit: int = 100) -> DeliveryReport:
-    """Send due notifications oldest first; stop at the first failure (the rest wait their turn)."""
-    db, settings, clock = ctx.db, ctx.settings, ctx.clock
-    if not settings.partner_notifications_enabled:
+    ``keep_going`` is asked between deliveries (the worker's stop signal).
+    """
+    if not ctx.settings.partner_notifications_enabled:
         return DeliveryReport(0, 0)
     owner = new_owner()
     delivered = 0
-    for _ in range(limit):
-        row = _claim_head(db, clock.now(), owner)
-        if row is None:
+    while delivered < limit and keep_going():
+        outcome = deliver_next(ctx=ctx, owner=owner)
+        if outcome is None:
             break
-        status, error = _post(settings, row, clock.now())
-        _record_attempt(db, row, owner, clock.now(), status, error)
-        if error is not None:
-            logger.warning("partner notification %s not delivered: %s", row.event_type, error)
+        if outcome != NotificationStatus.DELIVERED:
             return DeliveryReport(delivered, 1)
         delivered += 1
     return DeliveryReport(delivered, 0)
 
 
+def deliver_next(*, ctx: Context, owner: str) -> str | None:
+    """Claim and send the oldest due notification; its new status, or None when none is due."""
+    db, now = ctx.db, ctx.now()
+    older = aliased(N)
+    waits_for_older = exists().where(
+        col(older.customer_external_id) == col(N.customer_external_id),
+        col(older.status) == NotificationStatus.PENDING,
+        col(older.id) < col(N.id),
+    )
+    row_id = DELIVERY_LEASE.claim_next(
+        db,
+        col(N.status) == NotificationStatus.PENDING,
+        col(N.next_attempt_at) <= now,
+        ~waits_for_older,
+        order_by=[col(N.id)],
+        owner=owner,
+        until=now + LEASE,
+        now=now,
+        attempts=N.attempts + 1,
+    )
+    if row_id is None:
+        return None
+    row = db.exec(
+        select(N).where(col(N.id) == row_id).execution_options(populate_existing=True)
+    ).one()
+    db.commit()  # no transaction stays open while the partner answers
+    status, error = _post(ctx.settings, row, ctx.now())
+    return _record_attempt(ctx, row, owner, status, error)
+
+
+def failed(*, ctx: Context, limit: int = 100) -> list[PartnerNotification]:
+    """Parked notifications, oldest first."""
+    rows = ctx.db.exec(
+        select(N).where(col(N.status) == NotificationStatus.DEAD).order_by(col(N.id)).limit(limit)
+    ).all()
+    ctx.db.commit()
+    return list(rows)
+
+
+def retry(*, ctx: Context, ids: Sequence[int] | None) -> int:
+    """Put parked notifications (these, or all with None) back in the queue with fresh attempts."""
+    where = [col(N.status) == NotificationStatus.DEAD]
+    if ids is not None:
+        where.append(col(N.id).in_(list(ids)))
+    result = ctx.db.exec(
+        update(N)
+        .where(*where)
+        .values(
+            status=NotificationStatus.PENDING,
+            attempts=0,
+            next_attempt_at=ctx.now(),
+            **DELIVERY_LEASE.cleared(),
+        )
+    )
+    ctx.db.commit()
+    return int(result.rowcount or 0)
+
+
 def pending_count(*, ctx: Context) -> int:
-    """How many notifications are not delivered yet."""
-    count = len(ctx.db.exec(select(N.id).where(col(N.delivered_at).is_(None))).all())
+    """How many notifications wait for delivery."""
+    count = len(ctx.db.exec(select(N.id).where(col(N.status) == NotificationStatus.PENDING)).all())
     ctx.db.commit()
     return count
 
 
 # -- internals --------------------------------------------------------------------------------
-
-
-def _claim_head(db: Session, now: datetime, owner: str) -> PartnerNotification | None:
-    """Lease the oldest undelivered row if it is due and free; None when there is nothing to do."""
-    head = db.exec(
-        select(N)
-        .where(col(N.delivered_at).is_(None))
-        .order_by(col(N.id))
-        .limit(1)
-        .execution_options(populate_existing=True)
-    ).first()
-    db.commit()  # end the read so the next statements see other instances' commits
-    if head is None or head.next_attempt_at > now:
-        return None
-    if head.lease_until is not None and head.lease_until >= now:
-        return None  # another deliverer is sending it
-    won = DELIVERY_LEASE.take(
-        db,
-        col(N.id) == head.id,
-        col(N.delivered_at).is_(None),
-        owner=owner,
-        until=now + LEASE,
-        now=now,
-    )
-    return head if won else None
 
 
 def _post(
@@ -191,24 +223,32 @@ def _post(
 
 
 def _record_attempt(
-    db: Session,
+    ctx: Context,
     row: PartnerNotification,
     owner: str,
-    now: datetime,
     status: int | None,
     error: str | None,
-) -> None:
-    attempts = row.attempts + 1
-    values: dict[str, Any] = {
-        "attempts": attempts,
-        "last_status": status,
-        "last_error": error,
-    }
+) -> str:
+    """Record a delivery attempt (the lease is released with it); the row's new status."""
+    now, attempts = ctx.now(), row.attempts
+    values: dict[str, Any] = {"last_status": status, "last_error": error}
     if error is None:
+        new_status = NotificationStatus.DELIVERED
         values["delivered_at"] = now
     else:
-        values["next_attempt_at"] = now + timedelta(seconds=backoff_seconds(attempts))
-    DELIVERY_LEASE.release(db, col(N.id) == row.id, owner=owner, **values)
+        dead = attempts >= ctx.settings.notification_max_attempts
+        new_status = NotificationStatus.DEAD if dead else NotificationStatus.PENDING
+        values["next_attempt_at"] = retries.next_attempt_at(ctx.settings, now, attempts)
+        log = logger.error if dead else logger.warning
+        log(
+            "partner notification %s not delivered (attempt %d, %s)%s",
+            row.event_type,
+            attempts,
+            error,
+            ": parked" if dead else "; retried with backoff",
+        )
+    DELIVERY_LEASE.release(ctx.db, col(N.id) == row.id, owner=owner, status=new_status, **values)
+    return new_status
 
 
 def _iso(moment: datetime) -> str:

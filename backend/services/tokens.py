@@ -23,12 +23,14 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
+from backend import retries
 from backend.context import Context
 from backend.crypto import InvalidToken, TokenCipher
 from backend.errors import (
@@ -178,7 +180,7 @@ def refresh_link(
             time.sleep(POLL_SECONDS)
 
 
-def refresh_due(*, ctx: Context) -> dict[str, int]:
+def refresh_due(*, ctx: Context, keep_going: Callable[[], bool] = lambda: True) -> dict[str, int]:
     """Refresh every linked link whose access token is within the margin of expiry.
 
     Safe to run on every instance at once: the lease makes each link refresh once, and a link
@@ -190,6 +192,9 @@ def refresh_due(*, ctx: Context) -> dict[str, int]:
         .where(
             col(L.status) == LinkStatus.LINKED,
             col(L.refresh_token_ciphertext).is_not(None),
+            # Background refreshes that kept failing back off, then stop (see below).
+            col(L.refresh_attempts) < ctx.settings.token_refresh_max_attempts,
+            or_(col(L.refresh_next_attempt_at).is_(None), col(L.refresh_next_attempt_at) <= now),
             or_(
                 col(L.access_token_expires_at).is_(None),
                 col(L.access_token_expires_at) <= now + margin(ctx),
@@ -207,14 +212,17 @@ def refresh_due(*, ctx: Context) -> dict[str, int]:
     counts = {"refreshed": 0, "skipped": 0, "reauthorization_required": 0, "failed": 0}
     for link_id in ids:
         assert link_id is not None
+        if not keep_going():
+            break
         try:
             result = refresh_link(ctx=ctx, link_id=link_id, wait=False)
         except ReauthorizationRequired:
             counts["reauthorization_required"] += 1
         except NotLinked:
             counts["skipped"] += 1  # unlinked since the list was read
-        except WiseTemporarilyUnavailable:
+        except WiseTemporarilyUnavailable as exc:
             counts["failed"] += 1
+            _record_background_failure(ctx, link_id, exc.error)
         else:
             counts["refreshed" if result and result.called_wise else "skipped"] += 1
     return counts
@@ -270,6 +278,31 @@ def _take_lease(ctx: Context, link_id: int, owner: str) -> bool:
         until=now + lease_length(ctx),
         now=now,
     )
+
+
+def _record_background_failure(ctx: Context, link_id: int, code: str) -> None:
+    """A background refresh failed transiently: back off, and stop after the last attempt.
+
+    Only the worker's own attempts count. A partner asking for the token still triggers a
+    refresh at any time, and any success (or a relink) starts the count over.
+    """
+    link = links.reread(ctx, link_id)
+    ctx.db.commit()
+    if link is None:
+        return
+    attempts = link.refresh_attempts + 1
+    ctx.db.exec(
+        update(L)
+        .where(col(L.id) == link_id)
+        .values(
+            refresh_attempts=attempts,
+            refresh_next_attempt_at=retries.next_attempt_at(ctx.settings, ctx.now(), attempts),
+            refresh_last_error=f"attempt {attempts}: {code}"[:200],
+        )
+    )
+    ctx.db.commit()
+    if attempts >= ctx.settings.token_refresh_max_attempts:
+        logger.error("background token refresh of a link stopped after %d attempts", attempts)
 
 
 def _current(ctx: Context, link_id: int) -> WiseLink:
@@ -331,6 +364,9 @@ def _refresh_as_holder(
         "access_token_expires_at": tokens.access_token_expires_at,
         "access_token_obtained_at": ctx.now(),
         "updated_at": ctx.now(),
+        "refresh_attempts": 0,
+        "refresh_next_attempt_at": None,
+        "refresh_last_error": None,
     }
     if tokens.refresh_token:
         # Wise may rotate the refresh token; the new one is stored in the same UPDATE.

@@ -160,9 +160,15 @@ def settled(stack: Stack) -> None:
     """
     assert stack.worker is not None
     stack.worker.drain()
-    database_url = runtime_of(stack.kit_app).settings.database_url
-    pending = query(database_url, "SELECT id FROM wise_webhook_event WHERE processed_at IS NULL")
-    assert pending == [], "stored webhooks left unapplied"
+    runtime = runtime_of(stack.kit_app)
+    now = runtime.clock.now().replace(tzinfo=None)  # stored as naive UTC
+    due = query(
+        runtime.settings.database_url,
+        "SELECT id FROM wise_webhook_event WHERE status = 'pending' AND next_attempt_at <= :now "
+        "AND (lease_until IS NULL OR lease_until < :now)",
+        now=now,
+    )
+    assert due == [], "the worker left due webhooks unapplied"
 
 
 def stored_tokens(stack: Stack, database_url: str, external_id: str = "c-123") -> tuple[str, str]:

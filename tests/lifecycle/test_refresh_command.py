@@ -108,3 +108,40 @@ def test_the_command_reports_and_counts_revocations(
     failed = CliRunner().invoke(main, ["refresh-tokens"])
     assert failed.exit_code == 1
     assert "failed 1" in failed.output
+
+
+def test_the_worker_backs_off_failing_refreshes_and_stops_after_the_last_attempt(
+    database_url: str, clock: FrozenClock
+) -> None:
+    from tests.lifecycle.conftest import stack_with
+    from tests.lifecycle.helpers import link_row, settled
+
+    stack = stack_with(database_url, clock, ONBOARDING_TOKEN_REFRESH_MAX_ATTEMPTS="2")
+    try:
+        api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+        link_customer(api, wise, stack)
+        settings = runtime_of(stack.kit_app).settings
+        clock.advance(ACCESS_TOKEN_SECONDS - MARGIN_SECONDS + 1)  # due
+        wise.add_fault("POST", "/oauth/token", status=503, count=None, grant_type="refresh_token")
+        settled(stack)
+        row = link_row(database_url)
+        assert row["refresh_attempts"] == 1
+        assert row["refresh_last_error"] == "attempt 1: wise_unavailable"
+        settled(stack)  # backing off: no second try yet
+        assert refreshes(wise) == 1
+        from backend.retries import backoff_ceiling
+
+        clock.advance(backoff_ceiling(settings, 1))
+        settled(stack)
+        assert link_row(database_url)["refresh_attempts"] == 2
+        clock.advance(backoff_ceiling(settings, 2) + 60)
+        settled(stack)
+        assert refreshes(wise) == 2, "after the last attempt the worker stops trying"
+        # A partner asking for the token still refreshes it; success starts the count over.
+        wise.clear_faults()
+        assert api.access_token().status_code == 200
+        row = link_row(database_url)
+        assert (row["refresh_attempts"], row["refresh_last_error"]) == (0, None)
+    finally:
+        stack.stop()
+        runtime_of(stack.kit_app).engine.dispose()

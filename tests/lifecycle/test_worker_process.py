@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from backend.clock import FrozenClock
-from backend.services import notifications
+from backend.extensions import runtime_of
+from backend.retries import backoff_ceiling
 from sample_app.demo import Stack, build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
 from tests.lifecycle.conftest import PARTNER_SECRET, Hooks
@@ -72,9 +73,10 @@ def test_the_worker_retries_until_the_partner_recovers_and_stops_cleanly(
         backoff_over(database_url)
         [row] = wait_until(
             lambda: outbox(database_url),
-            lambda rows: rows[0]["attempts"] == 2,
+            # Attempts are counted when a row is claimed; the lease goes once the try is recorded.
+            lambda rows: rows[0]["attempts"] == 2 and rows[0]["lease_owner"] is None,
             timeout=30,
-            what="the worker to retry",
+            what="the worker's retry to be recorded",
         )
         assert row["last_status"] == 503
         assert row["delivered_at"] is None
@@ -136,7 +138,7 @@ def test_the_demo_stack_retries_notifications_without_cron(
         wait_until(lambda: outbox(database_url)[0]["attempts"], lambda n: n >= 1, what="a try")
         receiver.status = 200
         # Nothing but time passing: the loop retries once the backoff is over.
-        clock.advance(notifications.backoff_seconds(1))
+        clock.advance(backoff_ceiling(runtime_of(stack.kit_app).settings, 1))
         wait_until(lambda: len(receiver.events()), lambda n: n == 1, what="the retried delivery")
         # The partner answers before the loop records the delivery: wait for the record.
         wait_until(

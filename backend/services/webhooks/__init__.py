@@ -1,0 +1,38 @@
+"""Wise webhooks: the stored-event state machine, pending → done | dead.
+
+``intake`` verifies a delivery over its raw bytes and stores it in one statement (the request's
+whole job); ``apply`` is the worker's side: claim, apply once, or park with a reason; ``events``
+says what an event means and checks its data. Callers use only the names exported here.
+"""
+
+from backend.services.webhooks.apply import (
+    PendingReport,
+    apply_next,
+    failed,
+    pending_count,
+    process_pending,
+    retry,
+)
+from backend.services.webhooks.events import (
+    TRANSFER_EVENT,
+    VERIFICATION_EVENT,
+    InvalidEvent,
+    plan,
+)
+from backend.services.webhooks.intake import Received, accept, receive
+
+__all__ = [
+    "TRANSFER_EVENT",
+    "VERIFICATION_EVENT",
+    "InvalidEvent",
+    "PendingReport",
+    "Received",
+    "accept",
+    "apply_next",
+    "failed",
+    "pending_count",
+    "plan",
+    "process_pending",
+    "receive",
+    "retry",
+]

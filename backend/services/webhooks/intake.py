@@ -1,0 +1,103 @@
+"""Webhook intake: verify a delivery over its raw bytes, store it in one statement, answer.
+
+Wise retries a delivery for two weeks with a new ``X-Delivery-Id`` each time but the same body,
+and sends one copy per subscription. So a delivery is stored under a unique delivery id and a
+unique body hash: a retry of a stored delivery inserts nothing and is answered as a duplicate.
+Storing is one ``INSERT ... ON CONFLICT DO NOTHING``, so the answer never waits on anything but
+that write: applying is the worker's job (``backend.services.webhooks.apply``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Table, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from backend.context import Context
+from backend.errors import InvalidWebhookSignature
+from backend.models import EventStatus, WiseWebhookEvent
+from backend.services.webhooks.events import envelope
+from backend.wise import signatures
+
+DELIVERY_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,64}\Z", re.ASCII)
+TABLE: Table = WiseWebhookEvent.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Received:
+    """The outcome of storing a delivery."""
+
+    event_id: int | None
+    duplicate: bool
+
+
+def accept(
+    *,
+    ctx: Context,
+    body: bytes,
+    signature: str | None,
+    delivery_id: str | None,
+    test: bool,
+    request_id: str | None = None,
+) -> Received:
+    """Verify a delivery over its raw bytes and store it; the worker applies it.
+
+    Raises InvalidWebhookSignature (nothing stored) unless a configured key signed ``body``.
+    """
+    # The signature covers these exact bytes: they are never parsed before the check.
+    if not signatures.verify(body, signature, ctx.settings.wise_webhook_public_keys):
+        raise InvalidWebhookSignature()
+    return receive(ctx=ctx, body=body, delivery_id=delivery_id, test=test, request_id=request_id)
+
+
+def receive(
+    *,
+    ctx: Context,
+    body: bytes,
+    delivery_id: str | None,
+    test: bool,
+    request_id: str | None = None,
+) -> Received:
+    """Store a verified delivery and commit; a repeated delivery id or body is a duplicate."""
+    now = ctx.now()
+    event = envelope(body)
+    values = {
+        "delivery_id": delivery_id if delivery_id and DELIVERY_ID_RE.match(delivery_id) else None,
+        # A test notification (X-Test-Notification: true, a header Wise's signature does not
+        # cover) stays out of the deduplication ledger, so it can never suppress the real
+        # delivery of the same body. It has no business effect: it is stored as done.
+        "body_sha256": None if test else hashlib.sha256(body).hexdigest(),
+        "event_key": None if test else event.event_key,
+        "event_type": event.event_type,
+        "schema_version": event.schema_version,
+        "subscription_id": event.subscription_id,
+        "test": test,
+        "body": body,
+        "received_at": now,
+        "request_id": request_id,
+        "status": EventStatus.DONE if test else EventStatus.PENDING,
+        "next_attempt_at": now,
+        "processed_at": now if test else None,
+        "outcome": "test_notification" if test else None,
+        "attempts": 0,
+    }
+    db = ctx.db
+    dialect = db.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = build(TABLE).values(values).on_conflict_do_nothing()
+        stored = db.execute(statement.returning(TABLE.c.id)).scalar()
+        db.commit()
+        return Received(event_id=stored, duplicate=stored is None)
+    try:
+        stored = db.execute(insert(TABLE).values(values).returning(TABLE.c.id)).scalar()
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return Received(event_id=None, duplicate=True)
+    return Received(event_id=stored, duplicate=False)
