@@ -115,7 +115,9 @@ def test_acme_and_kit_pages(
     acme.expect_outcome("linked", "Your Wise account is connected.")
     gallery.capture("acme-result-connected")
     acme.open_account()
-    acme.simulate_verification()
+    # A running demo may have verified Ada in an earlier journey: then there is nothing to press.
+    if page.get_by_role("button", name="Simulate verification").count():
+        acme.simulate_verification()
     gallery.capture("acme-account-connected")
     acme.check_with_wise()
     expect(acme.notice).to_be_visible()
