@@ -165,7 +165,9 @@ def build_stack(
         acme.url(KIT_HOST),
     )
     client = replace(DEMO_CLIENT, redirect_uris=[f"{kit_url}/oauth/wise/callback"])
-    emu_config = replace(emulator_config or EmulatorConfig(clients=[]), clients=[client])
+    emu_config = replace(
+        emulator_config or EmulatorConfig(clients=[]), clients=[client], partner_app_url=acme_url
+    )
     emulator.app = create_emulator_app(emu_config)
     config = kit_config(
         kit_url=kit_url,

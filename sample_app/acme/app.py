@@ -11,6 +11,7 @@ from flask import (
     Flask,
     Response,
     abort,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -32,17 +33,28 @@ OUTCOME_TEXT = {
     "launched": "You have not finished connecting your Wise account yet.",
 }
 VERIFICATION_TEXT = {
-    "verified": "Wise has verified your identity: verified.",
+    "verified": "Wise has verified your identity.",
     "not_verified": "Wise has not verified your identity yet.",
-    "unknown": "Wise verification: not known yet.",
+    "unknown": "Wise has not told us yet whether it verified your identity.",
 }
 UNREACHABLE = "We could not reach Wise just now. Please try again in a minute."
 FAILURE_TEXT = {
     "identity_mismatch": "The Wise account's details do not match the details we hold for you.",
     "profile_type_mismatch": "That Wise profile is not the kind of account we expected.",
-    "no_profile": "That Wise account has no profile yet. Finish setting it up at Wise first.",
-    "wise_unavailable": "Wise is not reachable right now. Please try again in a few minutes.",
+    "no_profile": "That Wise account has no profile yet.",
+    "wise_unavailable": "Wise is not reachable right now.",
 }
+# What the customer can do about each failure; every failure page says one.
+NEXT_STEP = {
+    "identity_mismatch": "Connect the Wise account that is yours (we hold {date_of_birth} as your "
+    "date of birth), or contact Acme support if our record is wrong.",
+    "profile_type_mismatch": "Connect again and choose your {type} profile at Wise.",
+    "no_profile": "Finish setting up your account at Wise, then connect it again.",
+    "wise_unavailable": "Please try again in a few minutes.",
+}
+DEFAULT_NEXT_STEP = "Please try again from your account page."
+SIMULATION_STARTED = "Wise is verifying your profile. This page updates when Wise tells us."
+NOT_CONNECTED = "Your Wise account is not connected any more. Reload the page to see why."
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,11 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
     def render_account(customer: Customer, problem: str | None = None) -> str:
         link, link_problem = _read_link(kit, customer)
         return render_template(
-            "account.html", customer=customer, link=link, problem=problem or link_problem
+            "account.html",
+            customer=customer,
+            link=link,
+            problem=problem or link_problem,
+            connected_said=False,
         )
 
     def start(customer: Customer, body: dict[str, Any]) -> ResponseReturnValue:
@@ -186,24 +202,40 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
                 return render_account(customer, UNREACHABLE), 503
         except OSError:
             abort(502)
+        # The page looks the same when nothing changed: say that the check happened.
+        flash("Checked with Wise just now.")
         return redirect(url_for("account"), code=303)
 
     @app.post("/wise/simulate-verification")
     def simulate_verification() -> ResponseReturnValue:
-        """Sandbox demo: have Wise verify the customer; the account page follows the change."""
+        """Sandbox demo: have Wise verify the customer; the account page follows the change.
+
+        The page's script posts this form with ``Accept: application/json`` and stays on the
+        page; without the script the form posts and the browser comes back to the account page.
+        """
         customer = current_customer()
         if customer is None:
             return redirect(url_for("index"))
+        wants_json = request.accept_mimetypes.best == "application/json"
+        problem, status = None, 202
         try:
             kit.simulate_verification(customer.external_id)
         except KitApiError as exc:
             if exc.status == 403:  # the kit runs against production Wise: no simulation there
-                problem = "Verification can only be simulated in Wise's sandbox."
-                return render_account(customer, problem), 403
-            if exc.status not in (404, 409):
-                return render_account(customer, UNREACHABLE), 503
+                problem, status = "Verification can only be simulated in Wise's sandbox.", 403
+            elif exc.status in (404, 409):  # not linked (any more): the account page says why
+                problem, status = NOT_CONNECTED, 409
+            else:
+                problem, status = UNREACHABLE, 503
         except OSError:
             abort(502)
+        if wants_json:
+            return jsonify(message=None if problem else SIMULATION_STARTED, problem=problem), status
+        if status == 409:
+            return redirect(url_for("account"), code=303)
+        if problem:
+            return render_account(customer, problem), status
+        flash(SIMULATION_STARTED)
         return redirect(url_for("account"), code=303)
 
     @app.get("/account/wise-link")
@@ -243,7 +275,7 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
         reason = onboarding.get("failure_reason")
         existing = bool(onboarding.get("existing_account"))
         text = OUTCOME_TEXT.get(status) or FAILURE_TEXT.get(
-            str(reason), "Connecting your Wise account did not work. Please try again."
+            str(reason), "Connecting your Wise account did not work."
         )
         link, problem = _read_link(kit, customer)
         return render_template(
@@ -252,9 +284,12 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
             status=status,
             reason=reason,
             text=text,
+            next_step=next_step(customer, reason) if status == "failed" else None,
             existing_account=existing,
             link=link,
             problem=problem,
+            # The outcome line already says "connected"; the link block does not repeat it.
+            connected_said=status == "linked",
         )
 
 
@@ -274,6 +309,12 @@ def session_body(config: AcmeConfig, customer: Customer, *, prefill: bool) -> di
         body["mode"] = "prefill"
         described["prefill"] = customer.prefill
     return body
+
+
+def next_step(customer: Customer, reason: object) -> str:
+    """What the customer can do after a failed connection."""
+    template = NEXT_STEP.get(str(reason), DEFAULT_NEXT_STEP)
+    return template.format(date_of_birth=customer.date_of_birth, type=customer.type)
 
 
 def verification_text(status: str) -> str:

@@ -18,6 +18,7 @@ from . import (
     api_webhooks,
     control,
     control_events,
+    landing,
     oauth,
     simulation,
     ui,
@@ -74,6 +75,7 @@ def configure_app(app: Flask) -> None:
 def register_blueprints(app: Flask, config: EmulatorConfig) -> None:
     """Mount Wise's surface and, when enabled, the test-only control API."""
     for blueprint in (
+        landing.bp,
         oauth.bp,
         ui.bp,
         ui_signup.bp,
@@ -100,8 +102,9 @@ def route_name() -> str | None:
 
 
 def is_wise_surface() -> bool:
-    """Tell whether this request is to Wise's surface (not the control API or static files)."""
-    return not request.path.startswith((CONTROL_PREFIX, STATIC_PREFIX))
+    """Tell whether this request is to Wise's surface (not the landing page, control API or
+    static files)."""
+    return request.path != "/" and not request.path.startswith((CONTROL_PREFIX, STATIC_PREFIX))
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -12,6 +12,10 @@ from sample_app.serving import ServerThread
 from .app import create_emulator_app
 from .config import DEMO_CLIENT, EmulatorConfig, RegisteredClient
 
+# The kit's OAuth callback at its default public URL (ONBOARDING_PUBLIC_BASE_URL), so a kit and an
+# emulator both started with their defaults agree. The emulator only knows the kit over HTTP.
+KIT_REDIRECT_URI = "http://localhost:5000/oauth/wise/callback"
+
 
 @click.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -23,9 +27,17 @@ from .config import DEMO_CLIENT, EmulatorConfig, RegisteredClient
     "--redirect-uri",
     "redirect_uris",
     multiple=True,
-    help="A redirect URI the client may use (exact match; repeat for more).",
+    default=(KIT_REDIRECT_URI,),
+    show_default=True,
+    help="A redirect URI the client may use (exact match; repeat for more). The default is the "
+    "kit's callback at its default address.",
 )
 @click.option("--client-name", default=DEMO_CLIENT.name, show_default=True)
+@click.option(
+    "--partner-app-url",
+    default=None,
+    help="The partner app customers start from; the landing page at / links to it.",
+)
 def emulator(
     host: str,
     port: int,
@@ -34,6 +46,7 @@ def emulator(
     client_key: str,
     redirect_uris: tuple[str, ...],
     client_name: str,
+    partner_app_url: str | None,
 ) -> None:
     """Serve a local Wise emulator (authorize pages, OAuth, profiles, webhooks)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -44,16 +57,13 @@ def emulator(
         redirect_uris=list(redirect_uris),
         name=client_name,
     )
-    app = create_emulator_app(EmulatorConfig(clients=[client]))
+    app = create_emulator_app(EmulatorConfig(clients=[client], partner_app_url=partner_app_url))
     server = ServerThread(app, host=host, port=port).start()
     url = f"http://{host}:{server.port}"
     click.echo(f"Wise emulator on {url}")
     click.echo(f"  authorize: {url}/oauth/authorize/?client_id={client_id}&redirect_uri=...")
     click.echo(f"  control API: {url}/__emulator/  (see docs/emulator.md)")
-    if not redirect_uris:
-        click.echo(
-            "  no redirect URI registered yet: PUT /__emulator/clients/<client_id> adds them"
-        )
+    click.echo(f"  redirect URIs of {client_id}: {', '.join(redirect_uris)}")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -152,6 +152,9 @@ class EmulatorConfig:
     clock: Callable[[], datetime] | None = None
     # The test-only control API under /__emulator/.
     enable_control_api: bool = True
+    # The partner app customers start from (the demo sets Acme Bank's URL); the landing page at
+    # / links to it. The emulator cannot know it otherwise.
+    partner_app_url: str | None = None
 
     def initial_switches(self) -> Switches:
         """Return a fresh set of run-time switches holding this configuration's values."""

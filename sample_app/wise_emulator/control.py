@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from .config import DEMO_PASSWORD, RegisteredClient
 from .errors import ApiError, oauth_error
 from .faults import add_fault, fault_json, release_faults
+from .landing import render_landing
 from .models import User
 from .state import emulator
 from .tokens import iso_millis, issue_auth_code, take_claim_code
@@ -58,6 +59,12 @@ def user_json(user: User) -> Response:
 def handle_value_error(error: ValueError) -> Response:
     """Turn a refused control value into a 400."""
     return bad_request(str(error)).response()
+
+
+@bp.get("/")
+def index() -> str:
+    """The landing page, which lists these routes."""
+    return render_landing()
 
 
 @bp.post("/reset")

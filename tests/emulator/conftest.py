@@ -138,20 +138,6 @@ def query_of(location: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(location).query)
 
 
-def wait_until(
-    condition: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.02
-) -> Any:
-    """Poll ``condition`` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"condition not met within {timeout} s")
-        time.sleep(interval)
-
-
 def form_fields(html: str) -> dict[str, str]:
     """Return the name/value pairs of hidden inputs in a page."""
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
@@ -160,11 +146,17 @@ def form_fields(html: str) -> dict[str, str]:
 class Receiver:
     """A tiny webhook receiver: records each request and answers with scripted statuses."""
 
-    def __init__(self, statuses: list[int] | None = None, delay_seconds: float = 0.0) -> None:
+    def __init__(self, statuses: list[int] | None = None) -> None:
         self.statuses = list(statuses or [])
-        self.delay_seconds = delay_seconds
         self.received: list[dict[str, Any]] = []
+        self._held: threading.Event | None = None
         self._lock = threading.Lock()
+
+    def hold_next_answer(self) -> threading.Event:
+        """Make the next answer wait until the returned event is set (a receiver that is late)."""
+        with self._lock:
+            self._held = threading.Event()
+            return self._held
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """Record the request and answer with the next scripted status (200 when none left)."""
@@ -178,10 +170,9 @@ class Receiver:
         with self._lock:
             self.received.append(record)
             status = self.statuses.pop(0) if self.statuses else 200
-            delay = self.delay_seconds
-            self.delay_seconds = 0.0  # only the first answer is slow
-        if delay:
-            time.sleep(delay)
+            held, self._held = self._held, None
+        if held is not None:
+            held.wait(timeout=30)
         start_response(f"{status} Scripted", [("Content-Type", "text/plain")])
         return [b"ok"]
 

@@ -1,11 +1,15 @@
 """The authorize pages in Chromium: log in, 2FA, consent; and sign-up with the camera step.
 
-The camera is Chromium's fake device, so the page's own getUserMedia and canvas code runs.
+The camera is Chromium's fake device playing a clip of a red disc on black, so the page's own
+getUserMedia and canvas code runs, and the shape of the captured photo can be measured.
 """
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -16,11 +20,61 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from sample_app.serving import ServerThread
 from sample_app.wise_emulator import EmulatorControl
-from tests.support.browser import BASE_ARGS, system_chromium
+from tests.support.browser import BASE_ARGS, FAKE_CAMERA_ARGS, system_chromium
 
 from .conftest import CLIENT_ID, CLIENT_KEY, CLIENT_SECRET
 
-CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+CAMERA_ARGS = [*FAKE_CAMERA_ARGS, "--use-fake-ui-for-media-stream"]
+# A 1x1 PNG: what a customer without a camera uploads.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+# The bounding box of the red pixels in a PNG, measured by the browser's own decoder.
+RED_BOX = """async (png) => {
+  const image = new Image();
+  image.src = "data:image/png;base64," + png;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const pixels = context.getImageData(0, 0, image.width, image.height).data;
+  let left = Infinity, right = -1, top = Infinity, bottom = -1;
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const at = (y * image.width + x) * 4;
+      if (pixels[at] > 128 && pixels[at + 1] < 96 && pixels[at + 2] < 96) {
+        left = Math.min(left, x); right = Math.max(right, x);
+        top = Math.min(top, y); bottom = Math.max(bottom, y);
+      }
+    }
+  }
+  return { width: right - left + 1, height: bottom - top + 1 };
+}"""
+
+
+def write_disc_y4m(path: Path, width: int = 320, height: int = 240, radius: int = 80) -> Path:
+    """Write a YUV4MPEG2 clip of a red disc centred on black (4:2:0, studio range)."""
+
+    def inside(x: float, y: float) -> bool:
+        return (x - width / 2) ** 2 + (y - height / 2) ** 2 <= radius**2
+
+    luma = bytes(
+        81 if inside(x + 0.5, y + 0.5) else 16 for y in range(height) for x in range(width)
+    )
+    half = [inside(2 * x + 1, 2 * y + 1) for y in range(height // 2) for x in range(width // 2)]
+    blue = bytes(90 if red else 128 for red in half)
+    red = bytes(240 if red else 128 for red in half)
+    header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode("ascii")
+    path.write_bytes(header + (b"FRAME\n" + luma + blue + red) * 3)
+    return path
+
+
+@pytest.fixture(scope="module")
+def disc_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fake camera's clip."""
+    return write_disc_y4m(tmp_path_factory.mktemp("camera") / "disc.y4m")
 
 
 def partner_callback(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -37,10 +91,11 @@ def callback_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Chromium with a fake camera that needs no permission prompt."""
+def browser(playwright: Playwright, disc_clip: Path) -> Iterator[Browser]:
+    """Chromium with a fake camera filming a disc, that needs no permission prompt."""
     launched = playwright.chromium.launch(
-        executable_path=system_chromium(), args=[*BASE_ARGS, *CAMERA_ARGS]
+        executable_path=system_chromium(),
+        args=[*BASE_ARGS, *CAMERA_ARGS, f"--use-file-for-fake-video-capture={disc_clip}"],
     )
     yield launched
     launched.close()
@@ -227,3 +282,76 @@ def test_claim_a_pre_filled_business_account(
     [profile] = user["profiles"]
     assert [d["firstName"] for d in profile["directors"]] == ["Ida"]
     assert profile["address"]["city"] == "Belfast"
+
+
+def open_id_document_step(page: Page, authorize_url: str, email: str) -> None:
+    """Sign up at the authorize page and arrive at the ID photo step with the camera running."""
+    page.goto(authorize_url)
+    page.get_by_role("link", name="Create a Wise account").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("a-good-password")
+    page.get_by_label("First name").fill("Katherine")
+    page.get_by_label("Last name").fill("Johnson")
+    page.get_by_label("Date of birth").fill("1988-08-26")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="ID document photo")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Camera ready")
+
+
+def test_the_captured_photo_keeps_the_cameras_aspect_ratio(page: Page, authorize_url: str) -> None:
+    open_id_document_step(page, authorize_url, "katherine@example.com")
+    page.get_by_role("button", name="Take photo", exact=True).click()
+    photo = page.get_by_label("Captured photo")
+    expect(photo).to_be_visible()
+    box = page.evaluate(RED_BOX, base64.b64encode(photo.screenshot()).decode())
+    # The camera films a red disc; on screen it must still be one, not an ellipse.
+    assert box["height"] > 50, box
+    assert abs(box["width"] / box["height"] - 1) < 0.04, box
+
+
+def test_a_taken_photo_can_be_retaken(page: Page, authorize_url: str, live: str) -> None:
+    open_id_document_step(page, authorize_url, "dorothy@example.com")
+    take, retake = (
+        page.get_by_role("button", name="Take photo", exact=True),
+        page.get_by_role("button", name="Retake photo"),
+    )
+    expect(retake).to_be_hidden()
+    take.click()
+    expect(page.get_by_role("status")).to_have_text("Photo taken.")
+    expect(take).to_be_hidden()
+    retake.click()
+    expect(page.get_by_role("status")).to_contain_text("Camera ready")
+    expect(page.get_by_label("Camera preview")).to_be_visible()
+    expect(page.get_by_label("Captured photo")).to_be_hidden()
+    expect(retake).to_be_hidden()
+    assert page.locator("#photo-data").input_value() == ""  # the first photo is gone
+    take.click()
+    expect(page.get_by_role("status")).to_have_text("Photo taken.")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Code")).to_be_visible()
+    user = EmulatorControl(live).get_user("dorothy@example.com")
+    assert user is not None
+    assert user["id_document_bytes"] > 1000
+
+
+def test_choosing_a_file_clears_the_error_and_the_camera_status(
+    page: Page, authorize_url: str, live: str
+) -> None:
+    open_id_document_step(page, authorize_url, "mary.jackson@example.com")
+    page.get_by_role("button", name="Continue").click()  # neither a photo nor a file
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text("Take a photo of your ID document, or upload one.")
+    expect(page.get_by_role("status")).to_contain_text("Camera ready")
+    page.get_by_label("Or upload a photo of your ID document").set_input_files(
+        {"name": "licence.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    expect(alert).to_have_count(0)
+    status = page.get_by_role("status")
+    expect(status).to_have_text("Using licence.png. Press Continue.")
+    expect(status).not_to_contain_text(re.compile("camera", re.IGNORECASE))
+    expect(page.get_by_label("Camera preview")).to_be_hidden()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Code")).to_be_visible()
+    user = EmulatorControl(live).get_user("mary.jackson@example.com")
+    assert user is not None
+    assert user["id_document_bytes"] == len(PNG)

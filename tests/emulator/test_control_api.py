@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -12,6 +13,7 @@ import requests
 from sample_app.serving import free_port
 from sample_app.wise_emulator import EmulatorControl
 from sample_app.wise_emulator.client import EmulatorControlError
+from tests.support.waiting import wait_until
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, query_of
 
@@ -98,10 +100,6 @@ def test_fault_with_only_a_delay(control: EmulatorControl, live: str) -> None:
 
 
 def test_hold_fault_parks_requests_until_released(control: EmulatorControl, live: str) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.support.waiting import wait_until
-
     fault = control.add_fault("GET", "/v1/me", status=503, count=2, hold=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
         calls = [pool.submit(requests.get, f"{live}/v1/me", timeout=30) for _ in range(2)]
@@ -118,10 +116,6 @@ def test_hold_fault_parks_requests_until_released(control: EmulatorControl, live
 
 
 def test_clearing_faults_releases_held_requests(control: EmulatorControl, live: str) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.support.waiting import wait_until
-
     fault = control.add_fault("GET", "/v1/me", status=None, hold=True)
     with ThreadPoolExecutor(max_workers=1) as pool:
         call = pool.submit(requests.get, f"{live}/v1/me", timeout=30)

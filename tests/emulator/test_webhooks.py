@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from sample_app.wise_emulator import create_emulator_app
 from sample_app.wise_emulator.webhooks import MAX_ATTEMPTS, retry_delay_seconds
+from tests.support.waiting import wait_until
 
 from .conftest import (
     CLIENT_KEY,
@@ -24,7 +25,6 @@ from .conftest import (
     bearer,
     make_config,
     user_tokens,
-    wait_until,
 )
 
 SUBSCRIPTIONS = f"/v3/applications/{CLIENT_KEY}/subscriptions"
@@ -347,7 +347,7 @@ def test_failed_delivery_is_retried_on_the_compressed_schedule(
         done = [d for d in listed if d["state"] == "delivered"]  # type: ignore[union-attr]
         return done[0] if done else None
 
-    delivery = wait_until(delivered)
+    delivery = wait_until(delivered, lambda found: found is not None, what="the delivery")
     assert [a["status_code"] for a in delivery["attempts"]] == [503, 500, 200]
     first, second, third = (r["at"] for r in target.received)
     assert second - first >= 0.05
@@ -362,16 +362,26 @@ def test_answer_after_the_delivery_window_counts_as_failure(
 ) -> None:
     # Wise's window is 5 seconds; the switch compresses it so the test does not wait 5 s.
     assert client.get("/__emulator/settings").json["webhook_success_within_seconds"] == 5.0
-    client.patch("/__emulator/settings", json={"webhook_success_within_seconds": 0.3})
+    client.patch("/__emulator/settings", json={"webhook_success_within_seconds": 0.2})
     target, url = receiver
-    target.delay_seconds = 0.6
     subscription = subscribe(client, url)
     client.post(
         f"{SUBSCRIPTIONS}/{subscription['id']}/test-notifications",
         headers=bearer(app_token(client)),
     )
-    [attempt] = flush(client)
+    # The receiver answers only once the emulator has given up on it: late by construction,
+    # however slow or fast the machine is.
+    late = target.hold_next_answer()
+    try:
+        [attempt] = flush(client)
+    finally:
+        late.set()
     assert attempt["succeeded"] is False
+    assert attempt["status_code"] is None
     assert attempt["state"] == "pending"
+    assert len(target.received) == 1  # it did reach the receiver
+    # The retry gets Wise's own 5-second window, which a receiver answering at once meets.
+    client.patch("/__emulator/settings", json={"webhook_success_within_seconds": 5.0})
     [retry] = flush(client)
     assert retry["succeeded"] is True
+    assert retry["status_code"] == 200

@@ -23,6 +23,9 @@ def test_existing_wise_user_links_their_account(acme: AcmeBank, wise_page: WiseA
     acme.expect_outcome("linked", "Your Wise account is connected.")
     expect(acme.link_status).to_have_attribute("data-status", "linked")
     expect(acme.link_status).to_contain_text("personal profile")
+    # Each fact once: "connected" is said by the outcome, not again by the link block.
+    page_text = acme.page.get_by_role("main").inner_text()
+    assert page_text.lower().count("connected") == 1, page_text
 
 
 def test_new_customer_signs_up_at_wise_with_an_id_photo(
@@ -30,9 +33,12 @@ def test_new_customer_signs_up_at_wise_with_an_id_photo(
 ) -> None:
     email = f"lin+{uuid.uuid4().hex[:8]}@example.com"
     acme.log_in("lin@example.com")
+    # Lin reads the date of birth Wise must be given from her Acme account page.
+    date_of_birth = acme.date_of_birth
+    assert date_of_birth == "1992-07-15"
     acme.connect_wise()
     wise_page.sign_up(
-        email=email, first_name="Lin", last_name="Chen", date_of_birth="1992-07-15"
+        email=email, first_name="Lin", last_name="Chen", date_of_birth=date_of_birth
     ).take_id_photo().two_factor().allow()
     acme.expect_outcome("linked", "Your Wise account is connected.")
     created = journey_stack.wise.get_user(email)
@@ -62,6 +68,10 @@ def test_date_of_birth_mismatch_is_not_linked(acme: AcmeBank, wise_page: WiseAut
     acme.expect_outcome("failed", "do not match")
     expect(acme.outcome).to_have_attribute("data-reason", "identity_mismatch")
     expect(acme.link_status).to_have_attribute("data-status", "not_linked")
+    # Shown as a problem to act on, like a revoked link: what happened, then what to do.
+    refusal = acme.page.get_by_role("alert")
+    expect(refusal).to_contain_text("do not match")
+    expect(refusal.get_by_test_id("next-step")).to_contain_text("we hold 1985-12-10")
 
 
 def test_expired_launch_link_shows_a_friendly_page_and_a_way_back(

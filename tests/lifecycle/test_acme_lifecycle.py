@@ -47,11 +47,12 @@ class AcmeBrowser:
             self.base + "/wise/check", data={"csrf_token": token}, timeout=TIMEOUT
         )
 
-    def simulate(self) -> requests.Response:
+    def simulate(self, accept: str = "text/html") -> requests.Response:
         token = self.csrf(self.account())
         return self.http.post(
             self.base + "/wise/simulate-verification",
             data={"csrf_token": token},
+            headers={"Accept": accept},
             allow_redirects=False,
             timeout=TIMEOUT,
         )
@@ -83,8 +84,11 @@ def test_the_account_page_follows_the_link_lifecycle(acme_stack: Stack) -> None:
     assert 'data-status="unknown"' in page
     assert "Check status with Wise" in page
     wise.set_verification(linked.profile_id, "verified")
-    assert acme.check().status_code == 200  # followed the redirect back to the account
-    assert 'data-status="verified"' in acme.account()
+    checked = acme.check()
+    assert checked.status_code == 200  # followed the redirect back to the account
+    assert "Checked with Wise just now." in checked.text  # the press visibly did something
+    assert 'data-status="verified"' in checked.text
+    assert "Checked with Wise just now." not in acme.account()  # said once
     wise.add_fault("POST", "/v3/profiles/*/verification-status/bank-transfer", status=503)
     down = acme.check()
     assert down.status_code == 503
@@ -95,6 +99,8 @@ def test_the_account_page_follows_the_link_lifecycle(acme_stack: Stack) -> None:
     assert 'data-status="reauthorization_required"' in page
     assert "Reconnect your Wise account" in page
     assert "Check status with Wise" not in page
+    # Ada has a Wise account (Acme was connected to it): no offer to create another one.
+    assert "Create a Wise account with your Acme details" not in page
 
 
 def test_simulate_verification_and_the_status_the_page_polls(acme_stack: Stack) -> None:
@@ -111,15 +117,23 @@ def test_simulate_verification_and_the_status_the_page_polls(acme_stack: Stack) 
         in acme.http.get(stack.acme_url + "/account").headers["Content-Security-Policy"]
     )
     simulated = acme.simulate()
-    assert simulated.status_code == 303
+    assert simulated.status_code == 303  # the form without the page's script
     assert simulated.headers["Location"].endswith("/account")
+    assert "Wise is verifying your profile." in acme.account()
+    # The page's script posts the same form for JSON and stays on the page.
+    in_place = acme.simulate(accept="application/json")
+    assert in_place.status_code == 202
+    assert in_place.json() == {
+        "message": "Wise is verifying your profile. This page updates when Wise tells us.",
+        "problem": None,
+    }
     assert acme.status().json()["verification_status"] == "unknown"  # Wise has not told us yet
-    assert [a["status_code"] for a in wise.flush_webhooks()] == [200]
+    assert [a["status_code"] for a in wise.flush_webhooks()] == [200, 200]
     settled(stack)
     assert acme.status().json() == {
         "status": "linked",
         "verification_status": "verified",
-        "verification_text": "Wise has verified your identity: verified.",
+        "verification_text": "Wise has verified your identity.",
         "problem": None,
     }
     assert "Simulate verification" not in acme.account()

@@ -7,8 +7,10 @@ database: the same as callers spread over processes and instances.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -36,34 +38,62 @@ from tests.support.waiting import wait_until
 CALLERS = 100
 
 
+class Arrivals:
+    """WSGI middleware in front of the kit that counts the requests for one path as they arrive."""
+
+    def __init__(self, app: Callable[..., Any], path: str) -> None:
+        self.app = app
+        self.path = path
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == self.path:
+            with self._lock:
+                self.count += 1
+        return self.app(environ, start_response)
+
+
 def callers_at_once(stack: Stack, count: int) -> list[requests.Response]:
     """``count`` partner calls for c-123's token, all arriving while Wise holds the refresh."""
     wise = EmulatorControl(stack.emulator_url)
-    # Wise holds the refresh until every caller has sent its request, so all of them arrive
-    # while the refresh is running, however fast or slow the machine is.
+    # Wise holds the refresh until the test releases it, and the kit's server counts the calls
+    # that reach it: the release waits until every caller is in, so all of them arrive while
+    # the refresh is running, however fast or slow the machine is.
     fault = wise.add_fault(
         "POST", "/oauth/token", status=None, hold=True, grant_type="refresh_token"
     )
-    url = f"{stack.kit_url}/api/v1/customers/c-123/wise-link/access-token"
+    path = "/api/v1/customers/c-123/wise-link/access-token"
+    arrivals = Arrivals(stack.kit_app, path)
+    stack.kit.app = arrivals
     barrier = threading.Barrier(count)
-    sent = threading.Semaphore(0)
 
     def call(_: int) -> requests.Response:
         barrier.wait()
-        sent.release()
-        return requests.post(url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        pending = [pool.submit(call, n) for n in range(count)]
-        for _ in range(count):
-            assert sent.acquire(timeout=30)
-        wait_until(
-            lambda: wise.fault(fault["id"])["waiting"],
-            lambda n: n >= 1,
-            what="the refresh to be in flight at Wise",
+        return requests.post(
+            stack.kit_url + path, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60
         )
-        wise.release_fault(fault["id"])
-        return [p.result() for p in pending]
+
+    try:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            pending = [pool.submit(call, n) for n in range(count)]
+            wait_until(
+                lambda: wise.fault(fault["id"])["waiting"],
+                lambda n: n >= 1,
+                what="the refresh to be in flight at Wise",
+            )
+            wait_until(
+                lambda: arrivals.count,
+                lambda n: n == count,
+                timeout=30,
+                what=f"all {count} callers to reach the kit",
+            )
+            # Both only grow until the release: every caller is in, one refresh is held at Wise.
+            assert wise.fault(fault["id"])["waiting"] == 1
+            wise.release_fault(fault["id"])
+            return [p.result() for p in pending]
+    finally:
+        stack.kit.app = stack.kit_app
 
 
 def hundred_callers(stack: Stack, clock: FrozenClock, database_url: str) -> None:

@@ -25,6 +25,12 @@ class AcmeBank:
         expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/account"))
         return self
 
+    def log_out(self) -> AcmeBank:
+        """Press "Log out" and land on the login page."""
+        self.page.get_by_role("button", name="Log out").click()
+        expect(self.page.get_by_role("button", name="Log in")).to_be_visible()
+        return self
+
     def connect_wise(self) -> None:
         """Press "Connect your Wise account"; the browser leaves for the kit, then Wise."""
         self.page.get_by_role("button", name=re.compile("Connect")).click()
@@ -48,14 +54,23 @@ class AcmeBank:
         self.page.get_by_role("button", name="Check status with Wise").click()
 
     def simulate_verification(self) -> None:
-        """Press "Simulate verification" (sandbox) and come back to the account page."""
-        # The form posts and redirects back to the same URL, so the URL alone cannot tell that
-        # the new page has loaded: a marker on the old page's window can (it dies with it).
-        self.page.evaluate("() => { window.beforeSimulate = true; }")
+        """Press "Simulate verification" (sandbox); the page says Wise is on it, in place."""
         self.page.get_by_role("button", name="Simulate verification").click()
-        self.page.wait_for_function("() => window.beforeSimulate === undefined")
-        self.page.wait_for_load_state()
-        expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/account"))
+        expect(self.notice).to_have_text(re.compile("^Wise is verifying your profile"))
+
+    @property
+    def notice(self) -> Locator:
+        """The account page's status line: what the last press did."""
+        return self.page.get_by_test_id("notice")
+
+    @property
+    def date_of_birth(self) -> str:
+        """The date of birth Acme holds, as the account page shows it."""
+        return (
+            self.page.get_by_test_id("customer-details")
+            .get_by_test_id("date-of-birth")
+            .inner_text()
+        )
 
     def reconnect_wise(self) -> None:
         """Press "Reconnect your Wise account"; the browser leaves for the kit, then Wise."""
