@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class Settings:
     prefill: PrefillSettings
     # Token refresh, Wise webhooks and partner notifications (the block at the end of this file).
     lifecycle: LifecycleSettings
+    # The apple-app-site-association and assetlinks.json files (the block at the end of this file).
+    app_links: AppLinksSettings
     # Names of secrets generated for this process because they were not set (development only).
     generated: tuple[str, ...] = field(default=())
 
@@ -158,10 +161,12 @@ def load_settings(environ: Mapping[str, Any]) -> Settings:
         trusted_proxy_count=_int(raw, "ONBOARDING_TRUSTED_PROXY_COUNT", 0, 5),
         prefill=load_prefill_settings(raw),
         lifecycle=load_lifecycle_settings(raw, production=production),
+        app_links=load_app_links_settings(raw),
         generated=tuple(generated),
     )
     _validate(settings)
     _validate_lifecycle(settings)
+    _validate_app_links(settings)
     return settings
 
 
@@ -412,3 +417,87 @@ def _validate_lifecycle(s: Settings) -> None:
         )
     if s.is_production and life.partner_webhook_url:
         _strong(life.partner_webhook_secret, "ONBOARDING_PARTNER_WEBHOOK_SECRET", min_length=32)
+
+
+# -- app links: the files that let the partner's app claim its https return URLs ----------------
+
+APP_LINKS_DEFAULTS: dict[str, str] = {
+    "ONBOARDING_APP_LINKS_IOS_APP_IDS": "",
+    "ONBOARDING_APP_LINKS_ANDROID_PACKAGE": "",
+    "ONBOARDING_APP_LINKS_ANDROID_CERT_SHA256": "",
+}
+# TEAMID.bundle.id: Apple's ten-character team id, then the bundle id.
+IOS_APP_ID_RE = re.compile(r"^[A-Z0-9]{10}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+ANDROID_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+# 32 bytes as colon-separated hex pairs, as `keytool -list -v` and Play Console print them.
+CERT_SHA256_RE = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")
+
+
+@dataclass(frozen=True)
+class AppLinksSettings:
+    """Who may open the kit's https return URLs: iOS app ids, and the Android app and its certs."""
+
+    ios_app_ids: tuple[str, ...]
+    android_package: str
+    android_cert_sha256: tuple[str, ...]
+
+
+def load_app_links_settings(environ: Mapping[str, str]) -> AppLinksSettings:
+    """Read the app-links block; raise SettingsError naming the variable."""
+    raw = {**APP_LINKS_DEFAULTS, **environ}
+    ios_app_ids = _split(raw["ONBOARDING_APP_LINKS_IOS_APP_IDS"])
+    for app_id in ios_app_ids:
+        if not IOS_APP_ID_RE.match(app_id):
+            raise SettingsError(
+                f"ONBOARDING_APP_LINKS_IOS_APP_IDS entry {app_id!r} must be TEAMID.bundle.id "
+                "(the ten-character Apple team id, a dot, the bundle id)"
+            )
+    package = raw["ONBOARDING_APP_LINKS_ANDROID_PACKAGE"].strip()
+    if package and not ANDROID_PACKAGE_RE.match(package):
+        raise SettingsError(
+            f"ONBOARDING_APP_LINKS_ANDROID_PACKAGE {package!r} is not an Android package name"
+        )
+    certs = tuple(c.upper() for c in _split(raw["ONBOARDING_APP_LINKS_ANDROID_CERT_SHA256"]))
+    for cert in certs:
+        if not CERT_SHA256_RE.match(cert):
+            raise SettingsError(
+                f"ONBOARDING_APP_LINKS_ANDROID_CERT_SHA256 entry {cert[:20]!r}... must be a "
+                "SHA-256 fingerprint: 32 hex pairs separated by colons"
+            )
+    if bool(package) != bool(certs):
+        raise SettingsError(
+            "ONBOARDING_APP_LINKS_ANDROID_PACKAGE and ONBOARDING_APP_LINKS_ANDROID_CERT_SHA256 "
+            "go together: Android verifies the package by its signing certificates"
+        )
+    return AppLinksSettings(
+        ios_app_ids=ios_app_ids, android_package=package, android_cert_sha256=certs
+    )
+
+
+def app_link_paths(s: Settings) -> tuple[str, ...]:
+    """Paths of the https return URLs on the kit's own host: the only ones its files can claim.
+
+    iOS and Android read these files from the host of the link itself, so a return URL on
+    another host needs the files on that host.
+    """
+    kit = urlsplit(s.public_base_url)
+    paths: list[str] = []
+    for url in s.return_urls:
+        parts = urlsplit(url)
+        if parts.scheme == "https" and parts.netloc.lower() == kit.netloc.lower():
+            path = parts.path or "/"
+            if path not in paths:
+                paths.append(path)
+    return tuple(paths)
+
+
+def _validate_app_links(s: Settings) -> None:
+    """The apple-app-site-association patterns treat * and ? as wildcards: refuse them."""
+    if not (s.app_links.ios_app_ids or s.app_links.android_package):
+        return
+    for path in app_link_paths(s):
+        if "*" in path or "?" in path:
+            raise SettingsError(
+                f"ONBOARDING_RETURN_URLS path {path!r} contains * or ?, which app links read as "
+                "wildcards; use a return URL path without them"
+            )
