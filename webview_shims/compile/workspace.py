@@ -18,8 +18,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 # Git-ignored. CI starts without it and fills it from the registries.
 DEFAULT_CACHE = REPO / ".cache" / "shims-compile"
-# The non-default configuration rendered next to the committed output (see second.toml).
-SECOND_CONFIG = HERE / "second.toml"
+# The non-default configuration rendered next to the committed output: the shim tests' golden
+# config (microphone on, uploads off, a custom-scheme and an https return URL, values that need
+# escaping in every language).
+SECOND_CONFIG = REPO / "tests" / "shims" / "golden" / "shims.toml"
 
 
 class CheckError(RuntimeError):
@@ -43,11 +45,11 @@ class ShimTree:
 
 def shim_trees(work: Path) -> list[ShimTree]:
     """The committed output, and a fresh render of the second configuration under ``work``."""
-    second = work / "second-config"
+    second = work / "golden-config"
     if second.exists():
         shutil.rmtree(second)
     write_tree(render_files(load_config(SECOND_CONFIG)), second)
-    return [ShimTree("generated", DEFAULT_OUTPUT_DIR), ShimTree("second-config", second)]
+    return [ShimTree("generated", DEFAULT_OUTPUT_DIR), ShimTree("golden-config", second)]
 
 
 def as_root(command: Sequence[str]) -> list[str]:
