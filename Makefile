@@ -6,7 +6,7 @@ KIT := $(BIN)/onboarding-kit
 DEMO_DB ?= sqlite:///instance/demo.db
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format shims shims-check bench clean
+.PHONY: demo test lint format shims shims-check shims-compile bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ shims: $(VENV)/.installed
 ## shims-check: fail when webview_shims/generated differs from a fresh render
 shims-check: $(VENV)/.installed
 	$(KIT) shims check
+
+## shims-compile: compile the shims with the real compilers (tsc, kotlinc, swiftc, dart analyze),
+## then check that each compiler rejects mutated copies; toolchains are cached in .cache/shims-compile
+shims-compile: $(VENV)/.installed
+	$(BIN)/python -m webview_shims.compile --self-test
 
 ## bench: run the benchmarks under bench/ and print ratios
 bench: $(VENV)/.installed-test

@@ -79,6 +79,7 @@ def register_extensions(app: Flask, settings: Settings, clock: Any) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from backend.blueprints import (
+        app_links,
         camera_check,
         health,
         journey,
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         journey.bp,
         webhooks.bp,
         camera_check.bp,
+        app_links.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -9,6 +9,7 @@ variable and how to fix it, so an operator fixes a configuration in one pass.
 from __future__ import annotations
 
 import contextvars
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -44,6 +45,11 @@ PRODUCTION_WISE_HOSTS = ("api.wise.com", "api.transferwise.com", "api-mtls.trans
 WISE_SIGNUP_LANGUAGES = (
     "EN", "US", "PT", "ES", "FR", "DE", "IT", "JA", "RU", "PL", "HU", "TR", "RO", "NL", "HK",
 )  # fmt: skip
+# TEAMID.bundle.id: Apple's ten-character team id, then the bundle id.
+IOS_APP_ID_RE = re.compile(r"^[A-Z0-9]{10}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
+ANDROID_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+\Z")
+# 32 bytes as colon-separated hex pairs, as `keytool -list -v` and Play Console print them.
+CERT_SHA256_RE = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}\Z")
 FERNET_HINT = (
     'make one with: python -c "from cryptography.fernet import Fernet; '
     'print(Fernet.generate_key().decode())"'
@@ -133,6 +139,10 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(10, ge=1, le=100)
     notification_max_attempts: int = Field(30, ge=1, le=1000)
     token_refresh_max_attempts: int = Field(10, ge=1, le=100)
+    # -- app links: who may open the kit's https return URLs (blueprints/app_links.py) -------
+    app_links_ios_app_ids: StrList = ()
+    app_links_android_package: str = ""
+    app_links_android_cert_sha256: StrList = ()
     # Names of secrets generated for this process because they were not set (development only).
     generated: tuple[str, ...] = Field(default=(), exclude=True)
 
@@ -157,6 +167,23 @@ class Settings(BaseSettings):
     def partner_notifications_enabled(self) -> bool:
         """Tell whether link and session changes are pushed to the partner."""
         return bool(self.partner_webhook_url)
+
+    @property
+    def app_link_paths(self) -> tuple[str, ...]:
+        """Paths of the https return URLs on the kit's own host: the only ones its files claim.
+
+        iOS and Android read these files from the host of the link itself, so a return URL on
+        another host needs the files on that host.
+        """
+        kit = urlsplit(self.public_base_url).netloc.lower()
+        paths: list[str] = []
+        for url in self.return_urls:
+            parts = urlsplit(url)
+            if parts.scheme == "https" and parts.netloc.lower() == kit:
+                path = parts.path or "/"
+                if path not in paths:
+                    paths.append(path)
+        return tuple(paths)
 
     def generated_values(self) -> dict[str, str]:
         """Return generated secrets as variables, so worker processes share them."""
@@ -212,6 +239,8 @@ class Settings(BaseSettings):
         "return_urls",
         "token_encryption_keys",
         "wise_webhook_public_keys",
+        "app_links_ios_app_ids",
+        "app_links_android_cert_sha256",
         mode="before",
     )
     @classmethod
@@ -379,6 +408,42 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("app_links_ios_app_ids")
+    @classmethod
+    def _ios_app_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for app_id in value:
+            if not IOS_APP_ID_RE.match(app_id):
+                raise ValueError(
+                    f"entry {app_id[:60]!r} must be TEAMID.bundle.id (the ten-character Apple "
+                    "team id, a dot, the bundle id)"
+                )
+        return value
+
+    @field_validator("app_links_android_package")
+    @classmethod
+    def _android_package(cls, value: str) -> str:
+        value = value.strip()
+        if value and not ANDROID_PACKAGE_RE.match(value):
+            raise ValueError(f"{value[:60]!r} is not an Android package name")
+        return value
+
+    @field_validator("app_links_android_cert_sha256")
+    @classmethod
+    def _android_certs(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        certs = tuple(cert.upper() for cert in value)
+        for cert in certs:
+            if not CERT_SHA256_RE.match(cert):
+                raise ValueError(
+                    f"entry {cert[:20]!r}... must be a SHA-256 fingerprint: 32 hex pairs "
+                    "separated by colons"
+                )
+        if bool(info.data.get("app_links_android_package")) != bool(certs):
+            raise ValueError(
+                "and ONBOARDING_APP_LINKS_ANDROID_PACKAGE go together: Android verifies the "
+                "package by its signing certificates"
+            )
+        return certs
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
         """Rules between fields that are each valid on their own."""
@@ -393,6 +458,14 @@ class Settings(BaseSettings):
                 "ONBOARDING_WISE_ENVIRONMENT is production but ONBOARDING_WISE_API_URL is a "
                 "sandbox; set ONBOARDING_WISE_ENVIRONMENT=sandbox"
             )
+        if self.app_links_ios_app_ids or self.app_links_android_package:
+            for path in self.app_link_paths:
+                # apple-app-site-association patterns read * and ? as wildcards.
+                if "*" in path or "?" in path:
+                    raise ValueError(
+                        f"ONBOARDING_RETURN_URLS path {path!r} contains * or ?, which app links "
+                        "read as wildcards; use a return URL path without them"
+                    )
         return self
 
 

@@ -51,6 +51,10 @@ HOST_RE = re.compile(
 PATH_RE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
 BUNDLE_ID_RE = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PACKAGE_SEGMENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Apple's ten-character team id (the prefix of the app id in apple-app-site-association).
+TEAM_ID_RE = re.compile(r"^[A-Z0-9]{10}$")
+# SHA-256 of a signing certificate as `keytool -list -v` prints it: 32 colon-separated hex pairs.
+CERT_SHA256_RE = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")
 # Java and Kotlin keywords cannot be package segments without quoting, and Android refuses them.
 _RESERVED_WORD_LIST = (
     "abstract as assert boolean break byte case catch char class const continue default do "
@@ -62,7 +66,9 @@ _RESERVED_WORD_LIST = (
 RESERVED_WORDS = frozenset(_RESERVED_WORD_LIST.split())
 
 KNOWN_KEYS: dict[str, frozenset[str]] = {
-    "app": frozenset({"name", "ios_bundle_id", "android_package"}),
+    "app": frozenset(
+        {"name", "ios_bundle_id", "ios_team_id", "android_package", "android_cert_sha256"}
+    ),
     "web": frozenset({"trusted_origins", "return_urls"}),
     "permissions": frozenset({"camera", "microphone", "file_upload"}),
     "ios": frozenset(
@@ -122,6 +128,9 @@ class ShimsConfig:
     app_name: str
     ios_bundle_id: str | None
     android_package: str | None
+    # App identities for https return URLs (Universal Links, App Links): optional.
+    ios_team_id: str | None
+    android_cert_sha256: tuple[str, ...]
     trusted_origins: tuple[str, ...]
     return_urls: tuple[ReturnUrl, ...]
     camera: bool
@@ -141,6 +150,28 @@ class ShimsConfig:
     def system_browser_return_url(self) -> ReturnUrl:
         """The return URL the system-browser launchers wait for: the first one listed."""
         return self.return_urls[0]
+
+    @property
+    def https_return_urls(self) -> tuple[ReturnUrl, ...]:
+        """The https return URLs: the app claims them through Universal Links and App Links."""
+        return tuple(r for r in self.return_urls if r.scheme == "https")
+
+    @property
+    def custom_scheme_return_url(self) -> ReturnUrl | None:
+        """The first app-scheme return URL, which older iOS versions wait for."""
+        return next((r for r in self.return_urls if r.is_custom_scheme), None)
+
+    @property
+    def app_link_hosts(self) -> tuple[str, ...]:
+        """Hosts of the https return URLs, in order: the associated domains of the app."""
+        return tuple(dict.fromkeys(r.host for r in self.https_return_urls))
+
+    @property
+    def ios_app_id(self) -> str | None:
+        """``TEAMID.bundle.id``, as apple-app-site-association names the app."""
+        if self.ios_team_id is None or self.ios_bundle_id is None:
+            return None
+        return f"{self.ios_team_id}.{self.ios_bundle_id}"
 
 
 def serialize_origin(scheme: str, host: str, port: int | None) -> str:
@@ -192,6 +223,16 @@ def parse_config(raw: Mapping[str, Any]) -> ShimsConfig:
     android_package = _text(app, "app", "android_package", required="android" in platforms)
     if android_package is not None:
         _check_package(android_package)
+    ios_team_id = _text(app, "app", "ios_team_id")
+    if ios_team_id is not None and not TEAM_ID_RE.match(ios_team_id):
+        raise ConfigError(
+            "app.ios_team_id",
+            f"{ios_team_id!r} is not an Apple team id (ten capital letters and digits)",
+        )
+    certs = tuple(
+        _cert(value, f"app.android_cert_sha256[{i}]")
+        for i, value in enumerate(_string_list(app, "app", "android_cert_sha256", []))
+    )
 
     origins = _string_list(web, "web", "trusted_origins", list(DEFAULT_TRUSTED_ORIGINS))
     if not origins:
@@ -218,6 +259,8 @@ def parse_config(raw: Mapping[str, Any]) -> ShimsConfig:
         app_name=name,
         ios_bundle_id=ios_bundle_id,
         android_package=android_package,
+        ios_team_id=ios_team_id,
+        android_cert_sha256=certs,
         trusted_origins=trusted,
         return_urls=return_urls,
         camera=camera,
@@ -248,6 +291,17 @@ def _text(table: Mapping[str, Any], section: str, key: str, required: bool = Fal
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise ConfigError(field, "must be a single line without control characters")
     return value
+
+
+def _cert(value: str, field: str) -> str:
+    normalized = value.strip().upper()
+    if not CERT_SHA256_RE.match(normalized):
+        raise ConfigError(
+            field,
+            f"{value!r} is not a SHA-256 certificate fingerprint "
+            "(32 hex pairs separated by colons, as `keytool -list -v` prints it)",
+        )
+    return normalized
 
 
 def _flag(table: Mapping[str, Any], key: str, default: bool) -> bool:

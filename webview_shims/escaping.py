@@ -130,6 +130,7 @@ FILTERS_BY_SUFFIX: dict[str, frozenset[str]] = {
     ".dart": frozenset({"dart_str", "bool_lit"}),
     ".xml": frozenset({"xml_attr"}),
     ".plist": frozenset({"plist_str"}),
+    ".entitlements": frozenset({"plist_str"}),
     ".md": frozenset({"md_code"}),
     "": frozenset(),
 }

@@ -47,6 +47,10 @@ def _uploads(config: ShimsConfig) -> bool:
     return config.file_upload
 
 
+def _app_links(config: ShimsConfig) -> bool:
+    return bool(config.https_return_urls)
+
+
 OUTPUT_FILES: tuple[OutputFile, ...] = (
     OutputFile("README.md", "common/README.md.j2"),
     OutputFile("ios/WiseOnboardingPolicy.swift", "ios/WiseOnboardingPolicy.swift.j2", "ios"),
@@ -60,6 +64,12 @@ OUTPUT_FILES: tuple[OutputFile, ...] = (
         "ios/WiseOnboardingAuthSession.swift", "ios/WiseOnboardingAuthSession.swift.j2", "ios"
     ),
     OutputFile("ios/Info.plist", "ios/Info.plist.j2", "ios"),
+    OutputFile(
+        "ios/WiseOnboarding.entitlements",
+        "ios/WiseOnboarding.entitlements.j2",
+        "ios",
+        _app_links,
+    ),
     OutputFile("ios/README.md", "ios/README.md.j2", "ios"),
     OutputFile("android/WiseOnboardingPolicy.kt", "android/WiseOnboardingPolicy.kt.j2", "android"),
     OutputFile(

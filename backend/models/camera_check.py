@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from backend.db import UTCDateTime
 from webview_shims.camera_check import CHECK_IDS, EMBEDDINGS, MAX_DETAIL_LENGTH, REPORT_SCHEMA
 
-CheckStatus = Literal["passed", "failed", "skipped", "running"]
+CheckStatus = Literal["passed", "failed", "skipped", "running", "info"]
 
 
 class CameraCheckRow(BaseModel):

@@ -24,7 +24,9 @@ def open_check(page: Page, journey_stack: JourneyStack, return_url: str | None =
     if return_url:
         url += f"?return_url={quote(return_url, safe='')}"
     page.goto(url)
-    expect(page.get_by_test_id("summary")).to_contain_text(" skipped.", timeout=RUN_TIMEOUT)
+    expect(page.get_by_test_id("summary")).to_have_text(
+        re.compile(r"^\d+ passed, \d+ failed, \d+ skipped"), timeout=RUN_TIMEOUT
+    )
 
 
 def test_camera_check_served_by_the_kit_passes_and_reports(
@@ -56,8 +58,9 @@ def test_camera_denied_shows_the_fixes_on_the_kits_page(
         row = page.get_by_test_id("check-front-camera")
         expect(row).to_have_attribute("data-status", "failed")
         expect(row).to_contain_text("NotAllowedError")
-        expect(row).to_contain_text(re.compile("onPermissionRequest"))
-        expect(row).to_contain_text(re.compile("requestMediaCapturePermissionFor"))
+        # A desktop browser, not an app: the fix is the browser's site settings.
+        expect(row).to_contain_text("allow the camera for this site in the browser's site settings")
+        expect(page.get_by_test_id("check-embedding")).to_have_attribute("data-status", "info")
     finally:
         context.close()
 

@@ -138,7 +138,7 @@ def test_cli_generate_then_check(tmp_path: Path) -> None:
         shims, ["generate", "--config", str(GOLDEN_CONFIG_PATH), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "wrote 20 files" in result.output
+    assert "wrote 21 files" in result.output
     result = runner.invoke(shims, ["check", "--config", str(GOLDEN_CONFIG_PATH), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output

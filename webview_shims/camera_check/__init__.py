@@ -47,7 +47,7 @@ CHECK_IDS: tuple[str, ...] = (
     "return-url",
     "embedding",
 )
-CHECK_STATUSES = frozenset({"passed", "failed", "skipped", "running"})
+CHECK_STATUSES = frozenset({"passed", "failed", "skipped", "running", "info"})
 EMBEDDINGS = frozenset({"ios-wkwebview", "android-webview", "in-app-browser", "browser"})
 MAX_DETAIL_LENGTH = 300
 

@@ -16,6 +16,12 @@ import androidx.browser.customtabs.CustomTabsIntent
  * that activity's onCreate/onNewIntent with [resultFrom].
  */
 object WiseOnboardingCustomTabs {
+    /**
+     * The return URL to send your backend as the session's `return_url`: an https App Link
+     * (verified through assetlinks.json, so no other app can claim it).
+     */
+    const val RETURN_URL: String = "https://app.example.com/onboarding/return"
+
     /** Opens [url] in a Custom Tab, or in the default browser when none supports Custom Tabs. */
     fun launch(context: Context, url: Uri) {
         val customTab = CustomTabsIntent.Builder()

@@ -9,7 +9,7 @@ public enum WiseOnboardingAuthSessionError: Error {
     /// The session ended on a URL that is not one of the return URLs.
     case unexpectedCallback
     /// The return URL is https, which ASWebAuthenticationSession only catches from iOS 17.4 on.
-    /// Add an app-scheme return URL (first in `web.return_urls`) to support older versions.
+    /// Add an app-scheme return URL to `web.return_urls` to support older versions.
     case httpsCallbackNeedsIOS17_4
 }
 
@@ -17,10 +17,15 @@ public enum WiseOnboardingAuthSessionError: Error {
 /// return URL. Use this for Wise's authorize page: Wise asks apps not to show it in a webview.
 @available(iOS 15.0, *)
 public final class WiseOnboardingAuthSession: NSObject, ASWebAuthenticationPresentationContextProviding {
-    /// The return URL the session waits for: the first entry of `web.return_urls`.
-    static let callbackScheme = "https"
-    static let callbackHost = "app.example.com"
-    static let callbackPath = "/onboarding/return"
+    /// The https return URL the session waits for from iOS 17.4 on (a Universal Link).
+    static let httpsCallbackHost = "app.example.com"
+    static let httpsCallbackPath = "/onboarding/return"
+
+    /// The return URL this device waits for. Send it to your backend as the session's
+    /// `return_url`, so the customer comes back to a URL the launcher catches.
+    public static var returnURL: URL {
+        URL(string: "https://app.example.com/onboarding/return")!
+    }
 
     private var session: ASWebAuthenticationSession?
     private weak var anchor: ASPresentationAnchor?
@@ -49,8 +54,9 @@ public final class WiseOnboardingAuthSession: NSObject, ASWebAuthenticationPrese
         }
         let session: ASWebAuthenticationSession
         if #available(iOS 17.4, *) {
-            // The host must be listed in the app's Associated Domains (webcredentials or applinks).
-            session = ASWebAuthenticationSession(url: url, callback: .https(host: Self.callbackHost, path: Self.callbackPath), completionHandler: handler)
+            // A Universal Link callback: the app lists the host in its Associated Domains
+            // (WiseOnboarding.entitlements) and the host serves apple-app-site-association.
+            session = ASWebAuthenticationSession(url: url, callback: .https(host: Self.httpsCallbackHost, path: Self.httpsCallbackPath), completionHandler: handler)
         } else {
             completion(.failure(WiseOnboardingAuthSessionError.httpsCallbackNeedsIOS17_4))
             return false

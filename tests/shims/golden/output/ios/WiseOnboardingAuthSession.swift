@@ -9,7 +9,7 @@ public enum WiseOnboardingAuthSessionError: Error {
     /// The session ended on a URL that is not one of the return URLs.
     case unexpectedCallback
     /// The return URL is https, which ASWebAuthenticationSession only catches from iOS 17.4 on.
-    /// Add an app-scheme return URL (first in `web.return_urls`) to support older versions.
+    /// Add an app-scheme return URL to `web.return_urls` to support older versions.
     case httpsCallbackNeedsIOS17_4
 }
 
@@ -17,10 +17,20 @@ public enum WiseOnboardingAuthSessionError: Error {
 /// return URL. Use this for Wise's authorize page: Wise asks apps not to show it in a webview.
 @available(iOS 15.0, *)
 public final class WiseOnboardingAuthSession: NSObject, ASWebAuthenticationPresentationContextProviding {
-    /// The return URL the session waits for: the first entry of `web.return_urls`.
+    /// The https return URL the session waits for from iOS 17.4 on (a Universal Link).
+    static let httpsCallbackHost = "zebrapay.example"
+    static let httpsCallbackPath = "/kyc/$return'd"
+    /// The app-scheme return URL the session waits for before iOS 17.4.
     static let callbackScheme = "zebrapay"
-    static let callbackHost = "onboarding"
-    static let callbackPath = "/done"
+
+    /// The return URL this device waits for. Send it to your backend as the session's
+    /// `return_url`, so the customer comes back to a URL the launcher catches.
+    public static var returnURL: URL {
+        if #available(iOS 17.4, *) {
+            return URL(string: "https://zebrapay.example/kyc/$return'd")!
+        }
+        return URL(string: "zebrapay://onboarding/done")!
+    }
 
     private var session: ASWebAuthenticationSession?
     private weak var anchor: ASPresentationAnchor?
@@ -49,8 +59,11 @@ public final class WiseOnboardingAuthSession: NSObject, ASWebAuthenticationPrese
         }
         let session: ASWebAuthenticationSession
         if #available(iOS 17.4, *) {
-            session = ASWebAuthenticationSession(url: url, callback: .customScheme(Self.callbackScheme), completionHandler: handler)
+            // A Universal Link callback: the app lists the host in its Associated Domains
+            // (WiseOnboarding.entitlements) and the host serves apple-app-site-association.
+            session = ASWebAuthenticationSession(url: url, callback: .https(host: Self.httpsCallbackHost, path: Self.httpsCallbackPath), completionHandler: handler)
         } else {
+            // Before iOS 17.4 only an app scheme can end the session.
             session = ASWebAuthenticationSession(url: url, callbackURLScheme: Self.callbackScheme, completionHandler: handler)
         }
         session.presentationContextProvider = self
