@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "webhooks": "backend.commands.webhooks:webhooks",
     "notifications": "backend.commands.notifications:notifications",
     "worker": "backend.commands.worker:worker",
+    "purge": "backend.commands.purge:purge",
     "demo": "sample_app.demo:demo_command",
     "emulator": "sample_app.wise_emulator.cli:emulator",
     "shims": "webview_shims.cli:shims",

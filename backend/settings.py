@@ -139,6 +139,13 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(10, ge=1, le=100)
     notification_max_attempts: int = Field(30, ge=1, le=1000)
     token_refresh_max_attempts: int = Field(10, ge=1, le=100)
+    # -- retention: how long rows are kept before the worker purges them (days) -------------
+    # Wise retries a webhook for two weeks: a stored receipt must outlive that to deduplicate.
+    retention_webhook_days: int = Field(30, ge=15, le=3650)
+    retention_notification_days: int = Field(30, ge=1, le=3650)
+    retention_session_days: int = Field(90, ge=1, le=3650)
+    retention_prefill_days: int = Field(90, ge=1, le=3650)
+    retention_camera_check_days: int = Field(90, ge=1, le=3650)
     # -- app links: who may open the kit's https return URLs (blueprints/app_links.py) -------
     app_links_ios_app_ids: StrList = ()
     app_links_android_package: str = ""

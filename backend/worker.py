@@ -2,7 +2,8 @@
 
 Web requests only store: a Wise webhook is verified, stored and answered; a link change queues a
 partner notification in the same transaction. The worker then applies stored webhooks, delivers
-notifications, refreshes tokens that are due and settles stale sessions. Every job is a
+notifications, refreshes tokens that are due, settles stale sessions and purges rows past their
+retention period (``backend.services.retention``). Every job is a
 compare-and-set on database rows, so any number of workers may run on one database and each item
 is done once.
 
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from backend.context import Context, Runtime
-from backend.services import idempotency, notifications, onboarding, tokens, webhooks
+from backend.services import notifications, onboarding, retention, tokens, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,15 @@ def _refresh_tokens(ctx: Context, keep_going: Callable[[], bool]) -> int:
 
 
 def _settle_sessions(ctx: Context, keep_going: Callable[[], bool]) -> int:
-    return onboarding.sweep(ctx=ctx) + idempotency.purge_expired(ctx=ctx)
+    return onboarding.sweep(ctx=ctx)
+
+
+def _purge(ctx: Context, keep_going: Callable[[], bool]) -> int:
+    deleted = retention.purge(ctx=ctx, keep_going=keep_going)
+    if any(deleted.values()):
+        logger.info("retention: deleted %s", ", ".join(f"{k} {v}" for k, v in deleted.items()))
+    # Purging is housekeeping: however much went, it does not make the worker go round again.
+    return 0
 
 
 def default_jobs(poll_seconds: float) -> tuple[Job, ...]:
@@ -62,6 +71,7 @@ def default_jobs(poll_seconds: float) -> tuple[Job, ...]:
         Job("notifications", _deliver_notifications, poll_seconds),
         Job("token-refresh", _refresh_tokens, max(poll_seconds, 30.0)),
         Job("sessions", _settle_sessions, max(poll_seconds, 60.0)),
+        Job("retention", _purge, 3600.0),
     )
 
 

@@ -137,7 +137,11 @@ class OnboardingSession(SQLModel, table=True):
     """One attempt to link a customer's Wise account. Secrets are stored only as SHA-256."""
 
     __tablename__ = "onboarding_session"
-    __table_args__ = (Index("ix_onboarding_session_status_expires", "status", "expires_at"),)
+    __table_args__ = (
+        Index("ix_onboarding_session_status_expires", "status", "expires_at"),
+        # Finished sessions are purged by age (backend.services.retention).
+        Index("ix_onboarding_session_completed_at", "completed_at"),
+    )
 
     id: str = SQLField(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     status: str = SQLField(default=SessionStatus.CREATED, max_length=16)
