@@ -9,7 +9,14 @@ from typing import Any
 
 from flask import Flask, Response, request
 from jinja2 import StrictUndefined
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import extensions
@@ -117,6 +124,13 @@ def register_database_errors(app: Flask) -> None:
             return render_error(InvalidRequest("A value in the request cannot be stored."))
         if isinstance(err, IntegrityError):
             return render_error(Conflict())
+        return render_error(ServiceUnavailable(headers={"Retry-After": "5"}))
+
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(DisconnectionError)
+    def database_busy(err: SQLAlchemyError) -> Response:
+        # Every pooled connection is in use (or none could be made): bounded, then "try later".
+        logger.error("database unavailable (%s) on %s", type(err).__name__, _rule())
         return render_error(ServiceUnavailable(headers={"Retry-After": "5"}))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
+
+from backend.db_bounds import Bounds, engine_options, install
 
 if TYPE_CHECKING:
     from backend.settings import Settings
@@ -44,24 +47,33 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, settings: Settings | None = None) -> Engine:
-    """Create an engine that suits both SQLite (the default) and PostgreSQL."""
-    parsed = make_url(url)
+    """Create an engine that suits both SQLite (the default) and PostgreSQL.
+
+    With ``settings`` every wait on the database is bounded (``backend.db_bounds``); without,
+    as for migrations, statements may take as long as they need.
+    """
+    backend = make_url(url).get_backend_name()
+    bounds = None
+    if settings is not None:
+        bounds = Bounds(
+            connect_seconds=settings.database_connect_timeout_seconds,
+            statement_seconds=settings.database_statement_timeout_seconds,
+            pool_seconds=settings.database_pool_timeout_seconds,
+        )
     # SQL parameters never reach logs or exception texts: they include ciphertexts and hashes.
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
-    if parsed.get_backend_name() == "sqlite":
-        # Several threads share the engine; writers wait for each other instead of failing.
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(url, **kwargs)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    engine = create_engine(url, hide_parameters=True, **engine_options(backend, bounds))
+    if backend == "sqlite":
+        busy_ms = int((bounds.statement_seconds if bounds else 30.0) * 1000)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
+    install(engine, bounds)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run while one writer commits; busy_timeout makes concurrent writers queue.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -3,8 +3,9 @@
 ``requests`` timeouts bound each socket operation, not a whole call: a peer that answers one byte
 at a time keeps a call alive for as long as it likes. Leases (token refresh, notification
 delivery) must outlive the call they protect, so they need a real bound. ``deadline(seconds)``
-gives one: every connection used inside it registers its socket, and when the time is up a timer
-shuts those sockets down, which ends the call with a ``requests.RequestException``.
+gives one: every connection used inside it registers its socket, and when the time is up the
+process's watchdog thread (``backend.watchdog``, one for all deadlines) shuts those sockets down,
+which ends the call with a ``requests.RequestException``.
 
 The hook is urllib3's documented extension point (a pool's ``ConnectionCls``, a pool manager's
 ``pool_classes_by_scheme``), mounted on a session through ``DeadlineAdapter``; proxies from the
@@ -25,6 +26,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from backend.watchdog import WATCHDOG
+
 _current = threading.local()
 
 
@@ -36,8 +39,6 @@ class Deadline:
         self.expired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def watch(self, sock: socket.socket) -> None:
         """Close ``sock`` at the deadline (at once if it already passed)."""
@@ -68,11 +69,11 @@ def deadline(seconds: float) -> Iterator[Deadline]:
     limit = Deadline(seconds)
     outer = getattr(_current, "deadline", None)
     _current.deadline = limit
-    limit._timer.start()
+    alarm = WATCHDOG.arm(seconds, limit._expire)
     try:
         yield limit
     finally:
-        limit._timer.cancel()
+        alarm.cancel()
         _current.deadline = outer
 
 

@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     prefill_language: str = "EN"
     wise_app_token_refresh_margin_seconds: int = Field(600, ge=0, le=6 * 3600)
     idempotency_key_ttl_seconds: int = Field(86400, ge=60, le=30 * 86400)
+    # -- bounded waits on the database (backend/db_bounds.py) ---------------------------------
+    database_connect_timeout_seconds: float = Field(5.0, ge=1.0, le=60.0)
+    database_statement_timeout_seconds: float = Field(5.0, ge=0.5, le=300.0)
+    database_pool_timeout_seconds: float = Field(5.0, ge=0.1, le=60.0)
     # -- the worker and its queues -----------------------------------------------------------
     worker_poll_seconds: float = Field(1.0, ge=0.05, le=60.0)
     retry_base_seconds: float = Field(30.0, ge=0.1, le=3600.0)
