@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from backend import extensions
 from backend.errors import InvalidApiKey, InvalidRequest, MissingApiKey
@@ -35,11 +36,23 @@ def presented_api_key() -> str:
     return request.headers.get("Authorization", "").partition(" ")[2].strip()
 
 
+def read_body(*, cache: bool = False) -> bytes:
+    """The request body; a body the server cannot read (a broken chunked encoding, a client that
+    hung up mid-body) is the client's error, a 400, never a 500."""
+    try:
+        return request.get_data(cache=cache) or b""
+    except HTTPException:
+        raise  # 413 and friends keep their meaning
+    except Exception:
+        # The server's body reader refused it (gunicorn raises its own parse errors here).
+        raise InvalidRequest("The request body could not be read.", field="body") from None
+
+
 def parse_body(model: type[M]) -> M:
     """Validate the JSON body strictly; the error names the first offending field."""
     if request.mimetype != "application/json":
         raise InvalidRequest("Content-Type must be application/json.", field="Content-Type")
-    raw = request.get_data(cache=False) or b""
+    raw = read_body()
     _refuse_control_characters(raw)
     try:
         return model.model_validate_json(raw)

@@ -70,6 +70,11 @@ def configure_app(app: Flask, settings: Settings) -> None:
     )
     # A template that references a missing value fails loudly instead of rendering blank.
     app.jinja_env.undefined = StrictUndefined
+    # Werkzeug answers "//path" and "path/" with a 308 to an absolute URL built from the Host
+    # header, which anyone can set. The kit builds absolute URLs from its public base URL only,
+    # so routing never redirects: such paths are simply not found (or matched as they are).
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     if settings.trusted_proxy_count:
         # Only X-Forwarded-For is trusted (for per-client rate limits); absolute URLs still come
         # from ONBOARDING_PUBLIC_BASE_URL, never from forwarded host or scheme headers.

@@ -92,6 +92,7 @@ def install(engine: Engine, bounds: Bounds | None) -> None:
     # Commit and rollback are round trips too; the alarm they arm ends at check-in.
     event.listen(engine, "commit", arm)
     event.listen(engine, "rollback", arm)
+
     @event.listens_for(engine, "handle_error")
     def failed(context: Any) -> None:
         if context.connection is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from backend import extensions
-from backend.api import json_response, parse_body
+from backend.api import json_response, parse_body, read_body
 from backend.errors import InvalidRequest, OnboardingError
 from backend.models import CameraCheckCreate
 from backend.security import is_allowed_return_url
@@ -64,7 +64,7 @@ def receive_report() -> Response:
     )
     if not decision.allowed:
         raise RateLimited(headers={"Retry-After": str(decision.retry_after_seconds)})
-    if len(request.get_data(cache=True)) > MAX_REPORT_BYTES:
+    if len(read_body(cache=True)) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
     data = parse_body(CameraCheckCreate)
     row = camera_checks.record_report(ctx=ctx, data=data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from backend import extensions
+from backend.api import read_body
 from backend.errors import WebhookTooLarge
 from backend.services import webhooks
 
@@ -20,7 +21,7 @@ def receive() -> Response:
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         raise WebhookTooLarge()
     # The signature covers these exact bytes: never parse and re-serialize before checking.
-    body = request.get_data(cache=False)
+    body = read_body()
     if len(body) > MAX_WEBHOOK_BYTES:
         raise WebhookTooLarge()
     received = webhooks.accept(

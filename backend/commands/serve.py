@@ -58,6 +58,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             # logs each request itself, by route.
             "accesslog": None,
             "errorlog": "-",
+            # Its error log prints malformed request lines and URIs as they came: redacted.
+            "logger_class": "backend.gunicorn_logging.RedactingLogger",
             "timeout": 60,
         }
     ).run()

@@ -87,3 +87,44 @@ def test_serve_logs_routes_not_query_strings(served: tuple[str, Path]) -> None:
     text = log.read_text()
     assert "GET /oauth/wise/callback 400" in text
     assert secret not in text
+
+
+def raw_request(base: str, data: bytes) -> bytes:
+    """Send bytes as they are (no client would send these) and return what came back."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_gunicorn_never_logs_request_data(served: tuple[str, Path]) -> None:
+    """Malformed requests reach gunicorn's error log; their paths and headers must not."""
+    base, log = served
+    secret = "LAUNCHSECRET0123456789abcdefghijklmnopqrstuv"
+    malformed = [
+        f"GET /onboarding/launch/{secret} HTTP/1.1 trailing\r\n\r\n",
+        f"GET /oauth/wise/callback?code={secret} HTTP/9.9\r\nHost: x\r\n\r\n",
+        f"GET /x HTTP/1.1\r\nHost: x\r\nCookie\x01: {secret}\r\n\r\n",
+        f"POST /webhooks/wise HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        f"zz{secret}\r\n",
+    ]
+    for request in malformed:
+        answer = raw_request(base, request.encode("latin-1"))
+        # gunicorn refuses the first three; the kit itself the body it cannot read (not a 500).
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:80]
+    wait_until(
+        lambda: log.read_text().count("Invalid request from ip="),
+        lambda n: n >= 3,
+        what="gunicorn to log the malformed requests",
+    )
+    text = log.read_text()
+    assert secret not in text
+    assert "/onboarding/launch/" not in text
+    assert "/oauth/wise/callback" not in text
+    assert "Invalid request from ip=127.0.0.1: Invalid HTTP Version" in text

@@ -60,9 +60,12 @@ def test_old_rows_go_and_the_audit_trail_stays(
     clock.advance(29 * DAY)  # 91 days after the unused one expired (the sweep, on day 29)
     assert purge(hooks)["sessions"] == 1
     assert count(database_url, "onboarding_session") == 0
-    assert hooks.api.http.get(
-        f"{hooks.api.base_url}/api/v1/onboarding-sessions/{expired['id']}", timeout=10
-    ).status_code == 404
+    assert (
+        hooks.api.http.get(
+            f"{hooks.api.base_url}/api/v1/onboarding-sessions/{expired['id']}", timeout=10
+        ).status_code
+        == 404
+    )
     # What is never purged: the link, its tokens, the audit trail, parked events.
     assert count(database_url, "wise_link") == 1
     assert count(database_url, "wise_link_event") >= 1
