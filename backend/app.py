@@ -19,7 +19,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import extensions
+from backend import extensions, rate_limits
 from backend.errors import (
     Conflict,
     InvalidRequest,
@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_app(app, settings)
     register_extensions(app, settings, clock)
     register_blueprints(app)
+    register_rate_limits(app, settings)
     register_errorhandlers(app)
     register_database_errors(app)
     register_security_headers(app)
@@ -70,11 +71,11 @@ def configure_app(app: Flask, settings: Settings) -> None:
     )
     # A template that references a missing value fails loudly instead of rendering blank.
     app.jinja_env.undefined = StrictUndefined
-    # Werkzeug answers "//path" and "path/" with a 308 to an absolute URL built from the Host
-    # header, which anyone can set. The kit builds absolute URLs from its public base URL only,
-    # so routing never redirects: such paths are simply not found (or matched as they are).
+    # Werkzeug answers "//path" with a 308 to an absolute URL built from the Host header, which
+    # anyone can set. The kit builds absolute URLs from its public base URL only, so routing
+    # never merges slashes: such paths are simply not found. (Its other redirect, "path" to a
+    # rule ending in "/", cannot happen: no route ends with "/", which a test checks.)
     app.url_map.merge_slashes = False
-    app.url_map.strict_slashes = False
     if settings.trusted_proxy_count:
         # Only X-Forwarded-For is trusted (for per-client rate limits); absolute URLs still come
         # from ONBOARDING_PUBLIC_BASE_URL, never from forwarded host or scheme headers.
@@ -112,6 +113,11 @@ def register_blueprints(app: Flask) -> None:
         app_links.bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_rate_limits(app: Flask, settings: Settings) -> None:
+    """Per-key and per-address limits on the API, the browser legs and the webhook."""
+    rate_limits.init_app(app, settings)
 
 
 def register_database_errors(app: Flask) -> None:

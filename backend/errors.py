@@ -127,6 +127,15 @@ class LaunchInProgress(ServiceUnavailable):
     title = "Almost ready"
 
 
+class RateLimited(OnboardingError):
+    """Over a rate limit (backend.rate_limits); ``Retry-After`` says when to try again."""
+
+    status = 429
+    error = "rate_limited"
+    description = "Too many requests. Try again after the number of seconds in Retry-After."
+    title = "Please wait a moment"
+
+
 class InvalidIdempotencyKey(InvalidRequest):
     error = "invalid_idempotency_key"
     description = "Idempotency-Key must be 1 to 255 visible ASCII characters, without spaces."

@@ -120,7 +120,14 @@ class Settings(BaseSettings):
     # -- operations --------------------------------------------------------------------------
     log_level: LogLevel = "INFO"
     trusted_proxy_count: int = Field(0, ge=0, le=5)
-    camera_check_rate_limit: int = Field(30, ge=1, le=10000)
+    # -- rate limits (backend/rate_limits.py), in the `limits` notation --------------------
+    # Shared by every instance through Redis when set; otherwise counted per instance.
+    redis_url: str = ""
+    rate_limit_api: str = "600/minute"
+    rate_limit_auth_failures: str = "20/minute"
+    rate_limit_browser: str = "60/minute"
+    rate_limit_camera_check: str = "30/hour"
+    rate_limit_webhooks: str = "6000/minute"
     # -- link lifecycle ----------------------------------------------------------------------
     token_refresh_margin_seconds: int = Field(600, ge=0, le=MAX_TOKEN_REFRESH_MARGIN_SECONDS)
     partner_webhook_url: str = ""
@@ -391,6 +398,25 @@ class Settings(BaseSettings):
                 )
             if _production(info):
                 rules.strong_secret(value, min_length=32)
+        return value
+
+    @field_validator(
+        "rate_limit_api",
+        "rate_limit_auth_failures",
+        "rate_limit_browser",
+        "rate_limit_camera_check",
+        "rate_limit_webhooks",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        return rules.rate_limit(value.strip())
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
     @field_validator("retry_max_seconds")

@@ -9,20 +9,13 @@ from backend.api import json_response, parse_body, read_body
 from backend.errors import InvalidRequest, OnboardingError
 from backend.models import CameraCheckCreate
 from backend.security import is_allowed_return_url
-from backend.services import camera_checks, rate_limit
+from backend.services import camera_checks
 from webview_shims.camera_check import page_headers, page_html
 
 bp = Blueprint("camera_check", __name__)
 
 # A report is a few KB of JSON; anything larger is not one (and images never are welcome).
 MAX_REPORT_BYTES = 16 * 1024
-WINDOW_SECONDS = 3600
-
-
-class RateLimited(OnboardingError):
-    status = 429
-    error = "rate_limited"
-    description = "Too many camera-check reports from this client; try again later."
 
 
 class ReportTooLarge(OnboardingError):
@@ -54,16 +47,7 @@ def receive_report() -> Response:
     if (request.content_length or 0) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
     ctx = extensions.context()
-    settings = ctx.settings
-    decision = rate_limit.hit(
-        ctx=ctx,
-        bucket="camera-check",
-        client=rate_limit.client_hash(settings.secret_key, request.remote_addr or "unknown"),
-        limit=settings.camera_check_rate_limit,
-        window_seconds=WINDOW_SECONDS,
-    )
-    if not decision.allowed:
-        raise RateLimited(headers={"Retry-After": str(decision.retry_after_seconds)})
+    # Reports per client address are limited by backend.rate_limits.
     if len(read_body(cache=True)) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
     data = parse_body(CameraCheckCreate)

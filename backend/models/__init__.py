@@ -7,7 +7,6 @@ from backend.models.app_token import WiseAppToken
 from backend.models.camera_check import (
     CameraCheckCreate,
     CameraCheckReport,
-    RateLimitWindow,
 )
 from backend.models.idempotency import IdempotencyRecord
 from backend.models.link import (
@@ -72,7 +71,6 @@ __all__ = [
     "PrefillAccount",
     "PrefillAddress",
     "PrefillError",
-    "RateLimitWindow",
     "SessionMode",
     "SessionStatus",
     "TransferStatus",

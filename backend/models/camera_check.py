@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -86,20 +85,3 @@ class CameraCheckReport(SQLModel, table=True):
     failed: int
     skipped: int
     report_json: str
-
-
-class RateLimitWindow(SQLModel, table=True):
-    """Requests per client per fixed window, counted in the database so every instance agrees."""
-
-    __tablename__ = "rate_limit_window"
-    __table_args__ = (
-        UniqueConstraint("bucket", "client_hash", "window_start"),
-        Index("ix_rate_limit_window_start", "window_start"),
-    )
-
-    id: int | None = SQLField(default=None, primary_key=True)
-    bucket: str = SQLField(max_length=32)
-    # HMAC of the client address: the limit needs equality, not the address itself.
-    client_hash: str = SQLField(max_length=64)
-    window_start: datetime = SQLField(sa_type=UTCDateTime)
-    count: int = 0

@@ -33,3 +33,9 @@ def test_the_reported_path_is_not_found_rather_than_redirected(client: FlaskClie
     response = client.get("/oauth//wise/callback?code=C&state=S", headers={"Host": EVIL})
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_no_route_ends_with_a_slash(client: FlaskClient) -> None:
+    """A rule ending in "/" makes Werkzeug redirect "path" to "path/" through the Host header."""
+    rules = [rule.rule for rule in client.application.url_map.iter_rules()]
+    assert [rule for rule in rules if rule.endswith("/") and rule != "/"] == []
