@@ -6,7 +6,7 @@ KIT := $(BIN)/onboarding-kit
 DEMO_DB ?= sqlite:///instance/demo.db
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format shims shims-check shims-compile bench clean
+.PHONY: demo test test-fleet lint format shims shims-check shims-compile bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	@$(BIN)/python -m tests.support.browser --ensure
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## test-fleet: only the fleet test (nginx, three kit instances, two workers, PostgreSQL, Redis)
+test-fleet: $(VENV)/.installed-test
+	@$(BIN)/python -m tests.support.browser --ensure
+	$(BIN)/pytest -m fleet $(PYTEST_ARGS)
 
 ## lint: ruff (lint + format check) and mypy, as CI runs them
 lint: $(VENV)/.installed-test

@@ -145,6 +145,8 @@ class Settings(BaseSettings):
     database_pool_timeout_seconds: float = Field(5.0, ge=0.1, le=60.0)
     # -- the worker and its queues -----------------------------------------------------------
     worker_poll_seconds: float = Field(1.0, ge=0.05, le=60.0)
+    # How long an item a worker claimed stays its own: a killed worker's item waits this long.
+    worker_lease_seconds: float = Field(60.0, ge=5.0, le=3600.0)
     retry_base_seconds: float = Field(30.0, ge=0.1, le=3600.0)
     retry_max_seconds: float = Field(3600.0, ge=1.0, le=86400.0)
     webhook_max_attempts: int = Field(10, ge=1, le=100)

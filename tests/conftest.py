@@ -17,6 +17,7 @@ from backend import db as database
 from backend.clock import FrozenClock
 from sample_app.demo import Stack, build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
+from tests.support.browser import BASE_ARGS, FAKE_CAMERA_ARGS, system_chromium
 from tests.support.factories import API_KEY, kit_config, stack_overrides
 from tests.support.kit import KitApi
 from tests.support.postgres import postgres_database
@@ -29,6 +30,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--emulator-url", help="base URL of the Wise emulator the kit talks to")
     group.addoption("--sample-url", help="base URL of a running Acme Bank sample app")
     group.addoption("--kit-api-key", help="partner API key of the running kit")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch the system Chromium when there is one, with a fake camera for the ID step."""
+    args = {**browser_type_launch_args, "args": [*BASE_ARGS, *FAKE_CAMERA_ARGS]}
+    executable = system_chromium()
+    if executable:
+        args["executable_path"] = executable
+    return args
 
 
 @pytest.fixture(autouse=True)

@@ -47,10 +47,6 @@ UNLINKED = "link.unlinked"
 SIGNATURE_HEADER = "X-Onboarding-Signature"
 EVENT_ID_HEADER = "X-Onboarding-Event-Id"
 TIMEOUT = (5.0, 10.0)
-# Longer than the wall-clock bound of a POST (ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS, at most
-# 45 s, enforced by backend.outbound): a partner answering one byte at a time cannot keep a
-# delivery open past its lease, so two instances never send the same notification at once.
-LEASE = timedelta(seconds=60)
 
 N = PartnerNotification
 # One deliverer sends a notification at a time, across all instances.
@@ -140,7 +136,7 @@ def deliver_next(*, ctx: Context, owner: str) -> str | None:
         ~waits_for_older,
         order_by=[col(N.id)],
         owner=owner,
-        until=now + LEASE,
+        until=now + lease_length(ctx),
         now=now,
         attempts=N.attempts + 1,
     )
@@ -152,6 +148,17 @@ def deliver_next(*, ctx: Context, owner: str) -> str | None:
     db.commit()  # no transaction stays open while the partner answers
     status, error = _post(ctx.settings, row, ctx.now())
     return _record_attempt(ctx, row, owner, status, error)
+
+
+def lease_length(ctx: Context) -> timedelta:
+    """How long a claimed notification stays with its worker.
+
+    Longer than the wall-clock bound of a POST (``ONBOARDING_PARTNER_WEBHOOK_TIMEOUT_SECONDS``,
+    enforced by backend.outbound): a partner answering one byte at a time cannot keep a delivery
+    open past its lease, so two workers never send the same notification at once.
+    """
+    s = ctx.settings
+    return timedelta(seconds=max(s.worker_lease_seconds, s.partner_webhook_timeout_seconds + 15))
 
 
 def failed(*, ctx: Context, limit: int = 100) -> list[PartnerNotification]:

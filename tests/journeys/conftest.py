@@ -18,18 +18,7 @@ from playwright.sync_api import Page
 from sample_app.demo import build_stack
 from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
 from tests.journeys.pages import AcmeBank, KitPage, WiseAuthorize
-from tests.support.browser import BASE_ARGS, FAKE_CAMERA_ARGS, system_chromium
 from tests.support.kit import KitApi
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Launch the system Chromium when there is one, with a fake camera for the ID step."""
-    args = {**browser_type_launch_args, "args": [*BASE_ARGS, *FAKE_CAMERA_ARGS]}
-    executable = system_chromium()
-    if executable:
-        args["executable_path"] = executable
-    return args
 
 
 @pytest.fixture(scope="session")

@@ -218,13 +218,13 @@ def test_an_event_held_by_a_dead_worker_is_applied_once_its_lease_runs_out(
             text("status = 'pending'"),
             order_by=[text("id")],
             owner=new_owner(),
-            until=now + queue.LEASE,
+            until=now + queue.lease_length(ctx),
             now=now,
         )
     assert claimed is not None
     hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "unknown"
-    clock.advance(queue.LEASE.total_seconds() + 1)
+    clock.advance(runtime.settings.worker_lease_seconds + 1)
     hooks.settle()
     assert hooks.api.link().json()["verification_status"] == "verified"
     [row] = events(db_url)

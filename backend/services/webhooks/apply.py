@@ -33,8 +33,6 @@ logger = logging.getLogger(__name__)
 
 E = WiseWebhookEvent
 QUEUE = Leasable(WiseWebhookEvent)
-# Applying an event takes milliseconds and calls nobody; a worker that held one this long died.
-LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,8 @@ def apply_next(*, ctx: Context, owner: str) -> str | None:
         col(E.next_attempt_at) <= now,
         order_by=[col(E.id)],
         owner=owner,
-        until=now + LEASE,
+        # Applying takes milliseconds and calls nobody: a worker that held it this long died.
+        until=now + lease_length(ctx),
         now=now,
         attempts=E.attempts + 1,
     )
@@ -94,6 +93,11 @@ def apply_next(*, ctx: Context, owner: str) -> str | None:
             return "failed"
     _record_failure(ctx, event_id, owner, "conflict")
     return "failed"
+
+
+def lease_length(ctx: Context) -> timedelta:
+    """How long a claimed event stays with its worker (``ONBOARDING_WORKER_LEASE_SECONDS``)."""
+    return timedelta(seconds=ctx.settings.worker_lease_seconds)
 
 
 def failed(*, ctx: Context, limit: int = 100) -> list[WiseWebhookEvent]:
