@@ -6,8 +6,9 @@ from flask import Blueprint, Response, request
 
 from backend import extensions
 from backend.api import json_response, parse_body
-from backend.errors import InvalidRequest, OnboardingError
-from backend.models import CameraCheckCreate
+from backend.errors import InvalidRequest, PayloadTooLarge, RateLimited
+from backend.models import CameraCheckCreate, CameraCheckCreated
+from backend.openapi import contract
 from backend.security import is_allowed_return_url
 from backend.services import camera_checks, rate_limit
 from webview_shims.camera_check import page_headers, page_html
@@ -19,15 +20,11 @@ MAX_REPORT_BYTES = 16 * 1024
 WINDOW_SECONDS = 3600
 
 
-class RateLimited(OnboardingError):
-    status = 429
-    error = "rate_limited"
+class TooManyReports(RateLimited):
     description = "Too many camera-check reports from this client; try again later."
 
 
-class ReportTooLarge(OnboardingError):
-    status = 413
-    error = "payload_too_large"
+class ReportTooLarge(PayloadTooLarge):
     description = f"A camera-check report is at most {MAX_REPORT_BYTES} bytes."
 
 
@@ -49,6 +46,14 @@ def page() -> Response:
 
 
 @bp.post("/api/v1/camera-checks")
+@contract(
+    tag="Camera checks",
+    security="none",
+    body=CameraCheckCreate,
+    replies={201: CameraCheckCreated},
+    errors=(TooManyReports, ReportTooLarge),
+    operation_id="sendCameraCheckReport",
+)
 def receive_report() -> Response:
     """Store a camera-check report (unauthenticated: it comes from a device's webview)."""
     if (request.content_length or 0) > MAX_REPORT_BYTES:
@@ -63,9 +68,9 @@ def receive_report() -> Response:
         window_seconds=WINDOW_SECONDS,
     )
     if not decision.allowed:
-        raise RateLimited(headers={"Retry-After": str(decision.retry_after_seconds)})
+        raise TooManyReports(headers={"Retry-After": str(decision.retry_after_seconds)})
     if len(request.get_data(cache=True)) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
     data = parse_body(CameraCheckCreate)
     row = camera_checks.record_report(ctx=ctx, data=data)
-    return json_response({"id": row.id}, 201)
+    return json_response(CameraCheckCreated(id=row.id), 201)
