@@ -162,7 +162,8 @@ def contract_of(view: Callable[..., Any]) -> Contract | None:
 def build_document(app: Flask, *, server_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route of ``app`` that declares a contract."""
     routes: list[tuple[str, list[str], Callable[..., Any], Contract]] = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+    # In registration order: blueprints are registered in the order the README tells the story.
+    for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         declared = contract_of(view)
         if declared is not None:
@@ -206,7 +207,21 @@ def build_document(app: Flask, *, server_url: str | None = None) -> dict[str, An
     }
     if server_url:
         document["servers"] = [{"url": server_url}]
-    return document
+    return _markdown(document)
+
+
+def _markdown(node: Any) -> Any:
+    """Docstrings quote code reST-style (````x````); OpenAPI descriptions are Markdown (```x```)."""
+    if isinstance(node, dict):
+        return {
+            key: value.replace("``", "`")
+            if key in ("description", "summary") and isinstance(value, str)
+            else _markdown(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_markdown(item) for item in node]
+    return node
 
 
 def _reply(value: type[BaseModel] | Reply | None) -> Reply:
