@@ -211,7 +211,7 @@ def build_document(app: Flask, *, server_url: str | None = None) -> dict[str, An
 
 
 def _markdown(node: Any) -> Any:
-    """Docstrings quote code reST-style (````x````); OpenAPI descriptions are Markdown (```x```)."""
+    """Docstrings quote code reST-style, in double backticks; OpenAPI's Markdown uses one."""
     if isinstance(node, dict):
         return {
             key: value.replace("``", "`")
