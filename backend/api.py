@@ -60,6 +60,16 @@ def parse_body(model: type[M]) -> M:
         raise _validation_error(exc) from None
 
 
+def parse_query(model: type[M]) -> M:
+    """Validate the query string (one value per name); the error names the parameter."""
+    values = request.args.to_dict()
+    _refuse_control_characters(json.dumps(values).encode())
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+
+
 def _refuse_control_characters(raw: bytes) -> None:
     """Name the first string (key or value) holding a control character; bad JSON passes on."""
     try:

@@ -92,6 +92,7 @@ def register_extensions(app: Flask, settings: Settings, clock: Any) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from backend.blueprints import (
+        api_docs,
         app_links,
         camera_check,
         health,
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks.bp,
         camera_check.bp,
         app_links.bp,
+        api_docs.bp,
     ):
         app.register_blueprint(blueprint)
 

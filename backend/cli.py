@@ -16,6 +16,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "config": "backend.commands.config:config",
     "sessions": "backend.commands.sessions:sessions",
     "camera-reports": "backend.commands.camera_reports:camera_reports",
+    "openapi": "backend.commands.openapi:openapi",
     "refresh-tokens": "backend.commands.links:refresh_tokens",
     "rotate-keys": "backend.commands.links:rotate_keys",
     "webhooks": "backend.commands.webhooks:webhooks",

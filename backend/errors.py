@@ -10,11 +10,20 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/webhooks/")
+
+
+class ErrorBody(BaseModel):
+    """Every JSON error answer: a machine code, a human description, and the field at fault."""
+
+    error: str
+    error_description: str
+    field: str | None = None
 
 
 class OnboardingError(Exception):
@@ -41,11 +50,9 @@ class OnboardingError(Exception):
         self.headers = headers or {}
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON body for API clients."""
-        body: dict[str, Any] = {"error": self.error, "error_description": self.description}
-        if self.field:
-            body["field"] = self.field
-        return body
+        """Return the JSON body for API clients (``field`` only when one field is at fault)."""
+        body = ErrorBody(error=self.error, error_description=self.description, field=self.field)
+        return body.model_dump(exclude_none=True)
 
 
 class InvalidRequest(OnboardingError):
@@ -74,6 +81,24 @@ class NotFound(OnboardingError):
     error = "not_found"
     description = "No such resource."
     title = "Page not found"
+
+
+class MethodNotAllowed(OnboardingError):
+    status = 405
+    error = "method_not_allowed"
+    description = "This method is not allowed here."
+
+
+class PayloadTooLarge(OnboardingError):
+    status = 413
+    error = "payload_too_large"
+    description = "The request body is too large."
+
+
+class UnsupportedMediaType(OnboardingError):
+    status = 415
+    error = "unsupported_media_type"
+    description = "Unsupported content type."
 
 
 class LaunchLinkUnavailable(OnboardingError):
@@ -221,11 +246,9 @@ class InvalidWebhookSignature(OnboardingError):
     description = "The webhook signature is missing or does not match the body."
 
 
-class WebhookTooLarge(OnboardingError):
+class WebhookTooLarge(PayloadTooLarge):
     """A webhook body over the size limit; refused before it is verified or stored."""
 
-    status = 413
-    error = "payload_too_large"
     description = "The webhook body is too large."
 
 
@@ -284,22 +307,20 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(mapped)
 
 
+# Werkzeug's own refusals (no route, wrong method, body over MAX_CONTENT_LENGTH...) in our words.
+HTTP_ERRORS: dict[int, type[OnboardingError]] = {
+    error.status: error
+    for error in (NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, RateLimited)
+}
+
+
 def _http_error_code(code: int) -> str:
-    return {
-        400: "invalid_request",
-        404: "not_found",
-        405: "method_not_allowed",
-        413: "payload_too_large",
-        415: "unsupported_media_type",
-        429: "rate_limited",
-    }.get(code, "server_error" if code >= 500 else "invalid_request")
+    known = HTTP_ERRORS.get(code)
+    if known is not None:
+        return known.error
+    return "server_error" if code >= 500 else "invalid_request"
 
 
 def _http_description(code: int) -> str:
-    return {
-        404: "No such resource.",
-        405: "This method is not allowed here.",
-        413: "The request body is too large.",
-        415: "Unsupported content type.",
-        429: "Too many requests.",
-    }.get(code, "The request could not be processed.")
+    known = HTTP_ERRORS.get(code)
+    return known.description if known is not None else "The request could not be processed."

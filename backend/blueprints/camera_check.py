@@ -6,8 +6,9 @@ from flask import Blueprint, Response, request
 
 from backend import extensions
 from backend.api import json_response, parse_body, read_body
-from backend.errors import InvalidRequest, OnboardingError
-from backend.models import CameraCheckCreate
+from backend.errors import InvalidRequest, PayloadTooLarge
+from backend.models import CameraCheckCreate, CameraCheckCreated
+from backend.openapi import contract
 from backend.security import is_allowed_return_url
 from backend.services import camera_checks
 from webview_shims.camera_check import page_headers, page_html
@@ -18,9 +19,7 @@ bp = Blueprint("camera_check", __name__)
 MAX_REPORT_BYTES = 16 * 1024
 
 
-class ReportTooLarge(OnboardingError):
-    status = 413
-    error = "payload_too_large"
+class ReportTooLarge(PayloadTooLarge):
     description = f"A camera-check report is at most {MAX_REPORT_BYTES} bytes."
 
 
@@ -42,14 +41,22 @@ def page() -> Response:
 
 
 @bp.post("/api/v1/camera-checks")
+@contract(
+    tag="Camera checks",
+    security="none",
+    body=CameraCheckCreate,
+    replies={201: CameraCheckCreated},
+    # Reports per client address are limited by backend.rate_limits (a 429, implied).
+    errors=(ReportTooLarge,),
+    operation_id="sendCameraCheckReport",
+)
 def receive_report() -> Response:
     """Store a camera-check report (unauthenticated: it comes from a device's webview)."""
     if (request.content_length or 0) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
     ctx = extensions.context()
-    # Reports per client address are limited by backend.rate_limits.
     if len(read_body(cache=True)) > MAX_REPORT_BYTES:
         raise ReportTooLarge()
     data = parse_body(CameraCheckCreate)
     row = camera_checks.record_report(ctx=ctx, data=data)
-    return json_response({"id": row.id}, 201)
+    return json_response(CameraCheckCreated(id=row.id), 201)

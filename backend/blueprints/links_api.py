@@ -5,15 +5,39 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from backend import extensions
-from backend.api import json_response, parse_body, require_api_key
-from backend.errors import InvalidRequest
-from backend.models import AccessTokenPublic, AccessTokenRequest, WiseLinkPublic
+from backend.api import json_response, parse_body, parse_query, require_api_key
+from backend.errors import (
+    Conflict,
+    InvalidRequest,
+    NotLinked,
+    ReauthorizationRequired,
+    SandboxOnly,
+    StoredTokenUnreadable,
+    WiseRefused,
+    WiseTemporarilyUnavailable,
+)
+from backend.models import (
+    AccessTokenPublic,
+    AccessTokenRequest,
+    ExternalId,
+    WiseLinkPublic,
+    WiseLinkQuery,
+)
 from backend.models.session import EXTERNAL_ID_RE
+from backend.openapi import Reply, contract
 from backend.services import links, tokens, verification
 
 bp = Blueprint("links_api", __name__, url_prefix="/api/v1/customers")
 bp.before_request(require_api_key)
-CURRENCY_LIST_MAX = 10
+TAG = "Wise links"
+CUSTOMER = {"external_id": ExternalId}
+# Every route that hands out or uses the customer's Wise token.
+TOKEN_ERRORS = (
+    NotLinked,
+    ReauthorizationRequired,
+    WiseTemporarilyUnavailable,
+    StoredTokenUnreadable,
+)
 
 
 @bp.before_request
@@ -27,24 +51,40 @@ def check_external_id() -> None:
 
 
 @bp.get("/<external_id>/wise-link")
+@contract(
+    tag=TAG,
+    path=CUSTOMER,
+    query=WiseLinkQuery,
+    replies={200: WiseLinkPublic},
+    errors=(*TOKEN_ERRORS, WiseRefused),
+)
 def read_link(external_id: str) -> Response:
-    """Return the customer's link status; ``?refresh=verification`` asks Wise first."""
-    refresh = request.args.get("refresh")
-    if refresh is None:
+    """Return the customer's link status; ``?refresh=verification`` asks Wise first.
+
+    A customer who never linked, or was unlinked, reads as ``status: not_linked``. Only
+    ``refresh=verification`` calls Wise, and only it answers 404, 409, 502 or 503 for the link.
+    """
+    query = parse_query(WiseLinkQuery)
+    if query.refresh is None:
         row = links.find_link(ctx=extensions.context(), customer_external_id=external_id)
         return json_response(WiseLinkPublic.of(row))
-    if refresh != "verification":
-        raise InvalidRequest("refresh only accepts 'verification'.", field="refresh")
-    currencies = _currencies(request.args.get("source_currencies"))
     row = verification.refresh_verification(
         ctx=extensions.context(),
         customer_external_id=external_id,
-        source_currencies=currencies,
+        source_currencies=query.currencies or verification.DEFAULT_CURRENCIES,
     )
     return json_response(WiseLinkPublic.of(row))
 
 
 @bp.post("/<external_id>/wise-link/access-token")
+@contract(
+    tag=TAG,
+    path=CUSTOMER,
+    body=AccessTokenRequest,
+    body_required=False,
+    replies={200: AccessTokenPublic},
+    errors=(*TOKEN_ERRORS, Conflict),
+)
 def issue_access_token(external_id: str) -> Response:
     """Return a user access token for the partner's own calls to Wise (server to server only)."""
     data = parse_body(AccessTokenRequest) if request.content_length else AccessTokenRequest()
@@ -59,6 +99,12 @@ def issue_access_token(external_id: str) -> Response:
 
 
 @bp.post("/<external_id>/wise-link/simulate-verification")
+@contract(
+    tag=TAG,
+    path=CUSTOMER,
+    replies={202: Reply(WiseLinkPublic, "Wise accepted; the status follows with its webhook.")},
+    errors=(SandboxOnly, *TOKEN_ERRORS, WiseRefused),
+)
 def simulate_verification(external_id: str) -> Response:
     """Sandbox only: ask Wise to verify the profile; the status follows with Wise's webhook."""
     row = verification.simulate_verification(
@@ -68,22 +114,8 @@ def simulate_verification(external_id: str) -> Response:
 
 
 @bp.delete("/<external_id>/wise-link")
+@contract(tag=TAG, path=CUSTOMER, replies={204: None}, errors=(NotLinked,))
 def delete_link(external_id: str) -> Response:
     """Unlink the customer: the tokens are erased, the audit trail is kept."""
     links.unlink(ctx=extensions.context(), customer_external_id=external_id)
     return Response(status=204)
-
-
-def _currencies(raw: str | None) -> tuple[str, ...]:
-    if raw is None:
-        return verification.DEFAULT_CURRENCIES
-    parts = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
-    if (
-        not parts
-        or len(parts) > CURRENCY_LIST_MAX
-        or not all(len(p) == 3 and p.isalpha() and p.isascii() for p in parts)
-    ):
-        raise InvalidRequest(
-            "source_currencies must list ISO 4217 codes, e.g. GBP,EUR.", field="source_currencies"
-        )
-    return parts

@@ -6,14 +6,41 @@ from flask import Blueprint, Response, request
 
 from backend import extensions
 from backend.api import json_response, parse_body, presented_api_key, require_api_key
-from backend.models import OnboardingSessionCreate, OnboardingSessionPublic
+from backend.errors import (
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+    InvalidReturnUrl,
+    NotFound,
+)
+from backend.models import (
+    OnboardingSessionCreate,
+    OnboardingSessionCreated,
+    OnboardingSessionPublic,
+)
+from backend.openapi import Param, Reply, contract
 from backend.services import idempotency, onboarding
 
 bp = Blueprint("sessions_api", __name__, url_prefix="/api/v1/onboarding-sessions")
 bp.before_request(require_api_key)
+TAG = "Onboarding sessions"
+CREATED = Reply(
+    OnboardingSessionCreated,
+    headers=(
+        Param("Location", str, "The new session's URL.", required=True),
+        Param("Idempotent-Replayed", str, '"true" when this replays an earlier answer.'),
+    ),
+)
 
 
 @bp.post("")
+@contract(
+    tag=TAG,
+    body=OnboardingSessionCreate,
+    headers=(Param(idempotency.HEADER, idempotency.KeyHeader, idempotency.KEY_DESCRIPTION),),
+    replies={201: CREATED},
+    errors=(InvalidReturnUrl, InvalidIdempotencyKey, IdempotencyKeyReused, Conflict),
+)
 def create_session() -> Response:
     """Create a short-lived, single-use onboarding session for one customer.
 
@@ -36,6 +63,7 @@ def create_session() -> Response:
 
 
 @bp.get("/<session_id>")
+@contract(tag=TAG, replies={200: OnboardingSessionPublic}, errors=(NotFound,))
 def read_session(session_id: str) -> Response:
     """Return a session's status and outcome."""
     row = onboarding.get_session(ctx=extensions.context(), session_id=session_id)

@@ -6,6 +6,7 @@ Importing this package registers every table on ``SQLModel.metadata`` (Alembic r
 from backend.models.app_token import WiseAppToken
 from backend.models.camera_check import (
     CameraCheckCreate,
+    CameraCheckCreated,
     CameraCheckReport,
 )
 from backend.models.idempotency import IdempotencyRecord
@@ -17,6 +18,7 @@ from backend.models.link import (
     WiseLink,
     WiseLinkEvent,
     WiseLinkPublic,
+    WiseLinkQuery,
 )
 from backend.models.notification import NotificationStatus, PartnerNotification
 from backend.models.prefill import (
@@ -30,6 +32,7 @@ from backend.models.prefill import (
 )
 from backend.models.session import (
     CustomerCreate,
+    ExternalId,
     FailureReason,
     IdentityCheck,
     OnboardingSession,
@@ -44,6 +47,8 @@ from backend.models.webhook import (
     EventStatus,
     TransferStatus,
     TransferStatusPublic,
+    WebhookReceived,
+    WiseWebhookDelivery,
     WiseWebhookEvent,
 )
 
@@ -52,10 +57,12 @@ __all__ = [
     "AccessTokenRequest",
     "BusinessPrefill",
     "CameraCheckCreate",
+    "CameraCheckCreated",
     "CameraCheckReport",
     "CustomerCreate",
     "DirectorPrefill",
     "EventStatus",
+    "ExternalId",
     "FailureReason",
     "IdempotencyRecord",
     "IdentityCheck",
@@ -77,9 +84,12 @@ __all__ = [
     "TransferStatusPublic",
     "UboPrefill",
     "VerificationStatus",
+    "WebhookReceived",
     "WiseAppToken",
     "WiseLink",
     "WiseLinkEvent",
     "WiseLinkPublic",
+    "WiseLinkQuery",
+    "WiseWebhookDelivery",
     "WiseWebhookEvent",
 ]

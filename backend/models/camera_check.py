@@ -21,7 +21,7 @@ class CameraCheckRow(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    id: str = Field(min_length=1, max_length=40)
+    id: str = Field(min_length=1, max_length=40, json_schema_extra={"enum": list(CHECK_IDS)})
     status: CheckStatus
     detail: str = Field(default="", max_length=MAX_DETAIL_LENGTH)
     error: str | None = Field(default=None, max_length=80)
@@ -42,7 +42,7 @@ class Viewport(BaseModel):
 
     width: int = Field(ge=0, le=20000)
     height: int = Field(ge=0, le=20000)
-    device_pixel_ratio: float | int = Field(ge=0, le=20)
+    device_pixel_ratio: float = Field(ge=0, le=20)
 
 
 class CameraCheckCreate(BaseModel):
@@ -50,10 +50,12 @@ class CameraCheckCreate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    schema_: str = Field(alias="schema")
+    schema_: str = Field(alias="schema", json_schema_extra={"const": REPORT_SCHEMA})
     created_at: str = Field(max_length=40)
     user_agent: str = Field(max_length=512)
-    embedding: str | None = Field(default=None, max_length=40)
+    embedding: str | None = Field(
+        default=None, max_length=40, json_schema_extra={"enum": [*sorted(EMBEDDINGS), None]}
+    )
     viewport: Viewport
     checks: list[CameraCheckRow] = Field(min_length=1, max_length=len(CHECK_IDS))
 
@@ -70,6 +72,12 @@ class CameraCheckCreate(BaseModel):
         if value is not None and value not in EMBEDDINGS:
             raise ValueError(f"must be one of {', '.join(sorted(EMBEDDINGS))}")
         return value
+
+
+class CameraCheckCreated(BaseModel):
+    """Answer to a stored report: its id, as ``onboarding-kit camera-reports`` lists it."""
+
+    id: str
 
 
 class CameraCheckReport(SQLModel, table=True):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import BigInteger, Column, Index, false
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from backend.db import UTCDateTime
+
+CURRENCY_LIST_MAX = 10
 
 
 class LinkStatus(StrEnum):
@@ -140,3 +143,39 @@ class AccessTokenRequest(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     rejected_access_token: str | None = None
+
+
+class WiseLinkQuery(BaseModel):
+    """Query of ``GET /api/v1/customers/<external_id>/wise-link``; unknown names are refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    refresh: Literal["verification"] | None = Field(
+        default=None, description="Ask Wise for the profile's verification status first."
+    )
+    source_currencies: str | None = Field(
+        default=None,
+        description=(
+            "With refresh=verification: the currencies whose routes must be verified, as "
+            "comma-separated ISO 4217 codes (at most 10). Default GBP,EUR,USD."
+        ),
+    )
+
+    @field_validator("source_currencies")
+    @classmethod
+    def _iso_codes(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = [part.strip().upper() for part in value.split(",") if part.strip()]
+        if (
+            not parts
+            or len(parts) > CURRENCY_LIST_MAX
+            or not all(len(p) == 3 and p.isalpha() and p.isascii() for p in parts)
+        ):
+            raise ValueError("must list ISO 4217 codes, e.g. GBP,EUR")
+        return ",".join(parts)
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """The requested currencies, upper case; empty when the partner named none."""
+        return tuple(self.source_currencies.split(",")) if self.source_currencies else ()

@@ -7,7 +7,7 @@ import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import BigInteger, Column, Index
@@ -21,9 +21,20 @@ from backend.models.prefill import (
     Prefill,
     RegistrationNumber,
 )
+from backend.models.schema import json_pattern
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+\Z", re.ASCII)
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}\Z", re.ASCII)
+# The partner's customer id, in request bodies and in /api/v1/customers/<external_id>/ paths.
+ExternalId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        json_schema_extra={"pattern": json_pattern(EXTERNAL_ID_RE)},
+        description="Your id of the customer: 1-128 letters, digits or . _ : @ + -",
+    ),
+]
 
 
 class SessionStatus(StrEnum):
@@ -76,8 +87,10 @@ class CustomerCreate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    external_id: str = Field(min_length=1, max_length=128)
-    email: str = Field(min_length=3, max_length=254)
+    external_id: ExternalId
+    email: str = Field(
+        min_length=3, max_length=254, json_schema_extra={"pattern": json_pattern(EMAIL_RE)}
+    )
     date_of_birth: date | None = None
     type: Literal["personal", "business"] = "personal"
     # Business customers: compared with the Wise business profile after the return.
@@ -129,8 +142,11 @@ class OnboardingSessionCreate(BaseModel):
     customer: CustomerCreate
     # No length rules here: any string that is not on the allowlist, "" and over-long ones
     # included, is the same documented ``invalid_return_url``.
-    return_url: str
-    ttl_seconds: int | None = Field(default=None, ge=1)
+    return_url: str = Field(
+        description="Exactly one of the kit's ONBOARDING_RETURN_URLS; otherwise invalid_return_url"
+    )
+    # The upper bound is ONBOARDING_SESSION_MAX_TTL_SECONDS (at most 1800), checked at creation.
+    ttl_seconds: int | None = Field(default=None, ge=1, json_schema_extra={"maximum": 1800})
 
 
 class OnboardingSession(SQLModel, table=True):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
@@ -88,3 +89,20 @@ class TransferStatusPublic(BaseModel):
     def of(cls, row: TransferStatus) -> TransferStatusPublic:
         """Build the public view of a row."""
         return cls.model_validate(row, from_attributes=True)
+
+
+class WiseWebhookDelivery(RootModel[Any]):
+    """What Wise POSTs to ``/webhooks/wise``: its event envelope, e.g.
+    ``{"data": {...}, "subscription_id": "...", "event_type": "transfers#state-change",
+    "schema_version": "2.0.0", "sent_at": "2026-01-01T10:00:00Z"}``.
+
+    Any body is accepted, on purpose: the signature covers the raw bytes, so every signed body is
+    stored and answered 200 whatever it holds, and the worker judges the event afterwards.
+    """
+
+
+class WebhookReceived(BaseModel):
+    """Answer to a stored delivery; ``duplicate`` when it was already stored before."""
+
+    received: bool
+    duplicate: bool

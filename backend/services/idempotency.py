@@ -17,20 +17,26 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import delete
 from sqlmodel import col, select
 
 from backend.context import Context
 from backend.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from backend.models import IdempotencyRecord
+from backend.models.schema import json_pattern
 from backend.security import hash_secret
 
 HEADER = "Idempotency-Key"
 # Visible ASCII without spaces: UUIDs, ULIDs and base64 keys fit; nothing to escape anywhere.
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}\Z", re.ASCII)
+KeyHeader = Annotated[str, Field(json_schema_extra={"pattern": json_pattern(KEY_RE)})]
+KEY_DESCRIPTION = (
+    "Same key and same body: the original answer again. Same key, other body: 422. "
+    "1-255 visible ASCII characters."
+)
 
 
 @dataclass(frozen=True)
