@@ -43,7 +43,8 @@ def postgres_unavailable() -> str | None:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         where = make_url(url)
-        return f"no PostgreSQL server answers at {where.host}:{where.port} ({exc.orig})"
+        detail = str(exc.orig).splitlines()[0]
+        return f"no PostgreSQL server answers at {where.host}:{where.port} ({detail})"
     finally:
         engine.dispose()
     return None
