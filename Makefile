@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 KIT := $(BIN)/onboarding-kit
 DEMO_DB ?= sqlite:///instance/demo.db
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test test-fleet lint format shims shims-check shims-compile bench clean
 
@@ -60,9 +61,10 @@ shims-check: $(VENV)/.installed
 shims-compile: $(VENV)/.installed
 	$(BIN)/python -m webview_shims.compile --self-test
 
-## bench: run the benchmarks under bench/ and print ratios
+## bench: the kit against a partner's own alternatives, SQLite and PostgreSQL (bench/README.md);
+## BENCH_ARGS=--quick for a short development run
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance test-results .pytest_cache .mypy_cache .ruff_cache
