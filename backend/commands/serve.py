@@ -21,6 +21,10 @@ class _Gunicorn(BaseApplication):
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn 25.1+ opens a control socket at one path per user, so instances on one
+            # host would take it from each other; the kit is managed by signals instead.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         from backend import create_app
