@@ -27,7 +27,8 @@ from backend.errors import (
     register_errorhandlers,
     render_error,
 )
-from backend.logs import configure_logging, register_request_log
+from backend.logs import configure_logging
+from backend.request_log import register_request_log
 from backend.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def configure_app(app: Flask, settings: Settings) -> None:
     """Flask's own settings: secret key, body size limit, strict templates."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,

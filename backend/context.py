@@ -33,6 +33,9 @@ class Context:
     clock: Clock
     cipher: TokenCipher
     wise: WiseClient
+    # The request's X-Request-Id (or the one a stored item carries, in the worker): kept with
+    # what the use case stores, so later log lines about it carry the same id.
+    request_id: str | None = None
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests move it)."""
@@ -61,7 +64,7 @@ class Runtime:
             engine=database.make_engine(settings.database_url, settings),
         )
 
-    def context(self, session: Session) -> Context:
+    def context(self, session: Session, request_id: str | None = None) -> Context:
         """A context around an existing session (the request's)."""
         return Context(
             db=session,
@@ -69,6 +72,7 @@ class Runtime:
             clock=self.clock,
             cipher=self.cipher,
             wise=self.wise,
+            request_id=request_id,
         )
 
     @contextmanager

@@ -47,7 +47,7 @@ def context() -> Context:
     ctx: Context | None = g.get(_REQUEST_CONTEXT)
     if ctx is None:
         runtime = runtime_of(current_app)
-        ctx = runtime.context(new_session(runtime.engine))
+        ctx = runtime.context(new_session(runtime.engine), request_id=g.get("request_id"))
         g.setdefault(_REQUEST_CONTEXT, ctx)
     return ctx
 

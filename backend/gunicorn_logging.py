@@ -10,11 +10,14 @@ request data, paths, query strings and exception messages.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import traceback
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+from backend.logs import json_formatter
 
 # "Invalid request from ip=1.2.3.4: Invalid HTTP request line: 'GET /x ...'" -> up to the kind.
 INVALID_REQUEST = re.compile(r"^(Invalid request from ip=\S+?: [^:'\"]*?)(?::.*)?$", re.S)
@@ -52,7 +55,11 @@ class RedactingLogger(Logger):
     """Gunicorn's logger with ``RedactRequestData`` on its error log."""
 
     def setup(self, cfg: Any) -> None:
-        """Set up as gunicorn does, then add the filter to every error-log handler."""
+        """Set up as gunicorn does, then add the filter (and the JSON format) to its handlers."""
         super().setup(cfg)
+        # Read as the service reads it: `serve` hands its settings down through the environment.
+        as_json = os.environ.get("ONBOARDING_LOG_FORMAT", "").strip().lower() == "json"
         for handler in self.error_log.handlers:
             handler.addFilter(RedactRequestData())
+            if as_json:
+                handler.setFormatter(json_formatter())

@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     state_ttl_seconds: int = Field(3600, ge=60, le=86400)
     # -- operations --------------------------------------------------------------------------
     log_level: LogLevel = "INFO"
+    log_format: Literal["text", "json"] = "text"
     trusted_proxy_count: int = Field(0, ge=0, le=5)
     # -- rate limits (backend/rate_limits.py), in the `limits` notation --------------------
     # Shared by every instance through Redis when set; otherwise counted per instance.
@@ -244,7 +245,7 @@ class Settings(BaseSettings):
             "generated": tuple(env_name(name) for name in made),
         }
 
-    @field_validator("env", "wise_environment", mode="before")
+    @field_validator("env", "wise_environment", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

@@ -52,6 +52,7 @@ def receive() -> Response:
         signature=request.headers.get("X-Signature-SHA256"),
         delivery_id=request.headers.get("X-Delivery-Id"),
         test=request.headers.get("X-Test-Notification", "").strip().lower() == "true",
+        request_id=extensions.context().request_id,
     )
     # Applying happens in the worker: Wise needs the 200 within 5 s, and applying may wait on a
     # link row another transaction holds.

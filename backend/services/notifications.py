@@ -30,7 +30,7 @@ from sqlalchemy import exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from backend import outbound, retries
+from backend import logs, outbound, retries
 from backend.context import Context
 from backend.leases import Leasable, new_owner
 from backend.models import NotificationStatus, PartnerNotification, WiseLink, WiseLinkPublic
@@ -86,6 +86,7 @@ def record(
         event_type=event_type,
         customer_external_id=link.customer_external_id,
         payload=json.dumps(payload, separators=(",", ":")),
+        request_id=ctx.request_id,
         created_at=now,
         next_attempt_at=now,
     )
@@ -146,8 +147,10 @@ def deliver_next(*, ctx: Context, owner: str) -> str | None:
         select(N).where(col(N.id) == row_id).execution_options(populate_existing=True)
     ).one()
     db.commit()  # no transaction stays open while the partner answers
-    status, error = _post(ctx.settings, row, ctx.now())
-    return _record_attempt(ctx, row, owner, status, error)
+    # The worker's log lines about this notification carry the request id that caused it.
+    with logs.bound(request_id=row.request_id):
+        status, error = _post(ctx.settings, row, ctx.now())
+        return _record_attempt(ctx, row, owner, status, error)
 
 
 def lease_length(ctx: Context) -> timedelta:

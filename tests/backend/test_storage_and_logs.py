@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, text
 from backend.clock import FrozenClock
 from backend.crypto import TokenCipher
 from backend.extensions import runtime_of
+from backend.logs import TEXT_FORMAT, json_formatter
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import API_KEY
@@ -37,6 +39,29 @@ def link_journey(kit: KitApi, wise: EmulatorControl, stack: Stack) -> dict[str, 
         "api key": API_KEY,
         "client secret": runtime_of(stack.kit_app).settings.wise_client_secret,
     }
+
+
+def run_worker_in_its_thread(stack: Stack) -> None:
+    """Let the kit's worker do its round, in a thread of its own as in its own process."""
+    assert stack.worker is not None
+    thread = threading.Thread(target=stack.worker.drain, name="kit-worker")
+    thread.start()
+    thread.join(timeout=60)
+
+
+def rendered(caplog: pytest.LogCaptureFixture) -> str:
+    """The servers' and the worker's records as both formats would write them.
+
+    Records from the main thread come from this test acting as browser and partner backend (its
+    HTTP client logs full URLs at DEBUG); the servers and the worker log from their own threads.
+    """
+    text, as_json = logging.Formatter(TEXT_FORMAT), json_formatter()
+    return "\n".join(
+        formatter.format(record)
+        for record in caplog.records
+        if record.threadName != "MainThread"
+        for formatter in (text, as_json)
+    )
 
 
 def stored_tokens(stack: Stack, database_url: str) -> tuple[str, str]:
@@ -80,15 +105,10 @@ def test_no_secret_appears_in_any_log(
         # Failure paths log too: a replay, a bad key and an unknown launch token.
         kit.callback({"state": secrets["state"], "code": secrets["code"]}, None)
         kit.http.get(f"{stack.kit_url}/onboarding/launch/{secrets['launch token']}")
+        run_worker_in_its_thread(stack)
     access, refresh = stored_tokens(stack, database_url)
     secrets.update({"access token": access, "refresh token": refresh})
-    # Records from the main thread come from this test acting as browser and partner backend
-    # (its HTTP client logs full URLs at DEBUG); the servers log from their own threads.
-    logged = "\n".join(
-        f"{r.name} {r.getMessage()} {r.exc_text or ''}"
-        for r in caplog.records
-        if r.threadName != "MainThread"
-    )
+    logged = rendered(caplog)
     assert "GET /oauth/wise/callback" in logged  # the request log did run
     assert "GET /onboarding/launch/<token>" in logged
     for name, value in secrets.items():
@@ -123,6 +143,7 @@ def test_no_token_reaches_the_logs_of_brokering_refresh_and_webhooks(
         profile_id = kit.get_link()["profile_id"]
         wise.set_verification(profile_id, "verified")
         wise.flush_webhooks()
+        run_worker_in_its_thread(stack)
         kit.http.post(
             f"{stack.kit_url}/webhooks/wise", data=b"{}", headers={"X-Signature-SHA256": "x"}
         )
@@ -141,12 +162,9 @@ def test_no_token_reaches_the_logs_of_brokering_refresh_and_webhooks(
             "forced token": forced["access_token"],
         }
     )
-    logged = "\n".join(
-        f"{r.name} {r.getMessage()} {r.exc_text or ''}"
-        for r in caplog.records
-        if r.threadName != "MainThread"
-    )
+    logged = rendered(caplog)
     assert "POST /api/v1/customers/<external_id>/wise-link/access-token 200" in logged
+    assert "wise webhook profiles#verification-state-change: applied" in logged  # the worker
     assert "POST /webhooks/wise 200" in logged
     assert "token refresh failed transiently" in logged
     assert "link needs reauthorization" in logged

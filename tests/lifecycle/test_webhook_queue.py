@@ -4,6 +4,7 @@ with a reason, failures back off and park, parked events block nothing and can b
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -248,3 +249,17 @@ def test_retention_of_receipts_keeps_deduplication_for_wise_retry_window(
     clock.advance(timedelta(days=13).total_seconds())
     hooks.settle()
     assert hooks.post(body).json()["duplicate"] is True
+
+
+def test_the_worker_logs_an_event_under_the_request_id_of_its_delivery(
+    hooks: Hooks, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = transfer_body(12, "processing", "2030-01-01T10:00:00Z")
+    answer = hooks.post(body, **{"X-Request-Id": "wise-delivery-77"})
+    assert answer.headers["X-Request-Id"] == "wise-delivery-77"
+    with caplog.at_level(logging.INFO, logger="backend"):
+        hooks.settle()
+    applied = next(r for r in caplog.records if "transfers#state-change: applied" in r.getMessage())
+    assert applied.request_id == "wise-delivery-77"  # type: ignore[attr-defined]
+    # The id is not left behind for the next item.
+    assert all(getattr(r, "request_id", None) in (None, "wise-delivery-77") for r in caplog.records)

@@ -12,6 +12,7 @@ from functools import partial
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from backend import logs
 from backend.context import Context
 from backend.errors import CallbackRejected
 from backend.models import FailureReason, IdentityCheck, OnboardingSession, SessionStatus
@@ -49,6 +50,7 @@ def complete(*, ctx: Context, params: Mapping[str, str], binding: str | None) ->
         raise CallbackRejected("This page was opened without a valid sign-in reference.")
     assert state is not None
     row = _claim_state(ctx=ctx, now=now, state=state, binding=binding)
+    logs.set_session(row.id)
     done = partial(finish, ctx=ctx, row=row, now=now)
     if row.status == SessionStatus.EXPIRED:
         return outcome(settings=ctx.settings, row=row)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from backend import logs
 from backend.context import Context
 from backend.errors import InvalidRequest, InvalidReturnUrl
 from backend.models import (
@@ -44,6 +45,7 @@ def create_session(
         if earlier is not None:
             return Created(earlier, replayed=True)
     row, launch_url = _new_session(ctx, data)
+    logs.set_session(row.id)
     db.add(row)
     body = OnboardingSessionCreated(
         id=row.id, status=row.status, launch_url=launch_url, expires_at=row.expires_at

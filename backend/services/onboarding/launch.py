@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from backend import logs
 from backend.context import Context
 from backend.errors import (
     LaunchInProgress,
@@ -61,6 +62,7 @@ def launch(*, ctx: Context, token: str) -> Launch:
         raise LaunchLinkUnavailable()
     token_hash = hash_secret(token)
     row = ctx.db.exec(select(S).where(col(S.launch_token_hash) == token_hash)).first()
+    logs.set_session(row.id if row is not None else None)
     if row is not None and row.mode == SessionMode.PREFILL:
         return _launch_prefilled(ctx, row)
     return _redirect(ctx, ctx.now(), token_hash, claim_code=None)

@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from backend import retries
+from backend import logs, retries
 from backend.context import Context
 from backend.leases import Leasable, new_owner
 from backend.models import EventStatus, WiseWebhookEvent
@@ -80,18 +80,23 @@ def apply_next(*, ctx: Context, owner: str) -> str | None:
     )
     if event_id is None:
         return None
-    for _ in range(3):
-        try:
-            return _apply(ctx, event_id, owner)
-        except IntegrityError:
-            # A concurrent first insert of the same transfer: the retry updates it instead.
-            db.rollback()
-        except Exception as exc:
-            db.rollback()
-            _record_failure(ctx, event_id, owner, retries.error_code(exc))
-            logger.exception("wise webhook not applied; retried later with backoff")
-            return "failed"
-    _record_failure(ctx, event_id, owner, "conflict")
+    row = db.exec(
+        select(E).where(col(E.id) == event_id).execution_options(populate_existing=True)
+    ).one()
+    # The worker's log lines about this event carry the request id of its delivery.
+    with logs.bound(request_id=row.request_id):
+        for _ in range(3):
+            try:
+                return _apply(ctx, row, owner)
+            except IntegrityError:
+                # A concurrent first insert of the same transfer: the retry updates it instead.
+                db.rollback()
+            except Exception as exc:
+                db.rollback()
+                _record_failure(ctx, event_id, owner, retries.error_code(exc))
+                logger.exception("wise webhook not applied; retried later with backoff")
+                return "failed"
+        _record_failure(ctx, event_id, owner, "conflict")
     return "failed"
 
 
@@ -140,12 +145,9 @@ def pending_count(*, ctx: Context) -> int:
 # -- internals --------------------------------------------------------------------------------
 
 
-def _apply(ctx: Context, event_id: int, owner: str) -> str:
+def _apply(ctx: Context, row: WiseWebhookEvent, owner: str) -> str:
     """Apply one claimed event in one transaction; its outcome."""
-    db, now = ctx.db, ctx.now()
-    row = db.exec(
-        select(E).where(col(E.id) == event_id).execution_options(populate_existing=True)
-    ).one()
+    db, now, event_id = ctx.db, ctx.now(), row.id
     if row.event_key is not None and db.get_bind().dialect.name == "postgresql":
         # Copies of one event are applied one after the other: these row locks (in id order)
         # make the later copy wait, then see that the earlier one was applied. SQLite has one
