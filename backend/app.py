@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         journey,
         links_api,
+        metrics,
         sessions_api,
         transfers_api,
         webhooks,
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         health.bp,
+        metrics.bp,
         sessions_api.bp,
         links_api.bp,
         transfers_api.bp,

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
 
-JSON_PREFIXES = ("/api/", "/webhooks/")
+JSON_PREFIXES = ("/api/", "/webhooks/", "/metrics")
 
 
 class ErrorBody(BaseModel):

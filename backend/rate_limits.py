@@ -26,6 +26,7 @@ from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
+from backend import metrics
 from backend.api import presented_api_key
 from backend.errors import RateLimited, render_error
 from backend.security import matches_any
@@ -82,11 +83,28 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     limiter.limit(settings.rate_limit_webhooks, key_func=client)(webhooks_bp.bp)
 
     @app.errorhandler(RateLimitExceeded)
-    def refused(_err: RateLimitExceeded) -> Response:
+    def refused(err: RateLimitExceeded) -> Response:
+        metrics.RATE_LIMITED.labels(limit=_which(err)).inc()
         return render_error(RateLimited(headers={"Retry-After": str(_retry_after(limiter))}))
 
     app.extensions[LIMITER] = limiter
     return limiter
+
+
+# The scope of each shared limit, and the blueprint of the others, as metric labels.
+LIMIT_LABELS = {
+    "partner-api": "partner_api",
+    "api-key-failures": "api_key_failures",
+    "browser": "browser",
+    "camera_check": "camera_check",
+    "webhooks": "webhooks",
+}
+
+
+def _which(err: RateLimitExceeded) -> str:
+    """The limit that refused this request, as a bounded label."""
+    scope = getattr(err.limit, "scope", None)  # set for the shared limits
+    return LIMIT_LABELS.get(str(scope), LIMIT_LABELS.get(request.blueprint or "", "other"))
 
 
 def _retry_after(limiter: Limiter) -> int:

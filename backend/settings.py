@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     # -- operations --------------------------------------------------------------------------
     log_level: LogLevel = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # -- metrics (backend/metrics.py) -----------------------------------------------------------
+    # Bearer token for GET /metrics on the web port; empty: no /metrics there (404).
+    metrics_token: str = ""
+    # host:port the worker serves its metrics on; empty: the worker serves none.
+    worker_metrics_address: str = ""
     trusted_proxy_count: int = Field(0, ge=0, le=5)
     # -- rate limits (backend/rate_limits.py), in the `limits` notation --------------------
     # Shared by every instance through Redis when set; otherwise counted per instance.
@@ -420,6 +425,24 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value and _production(info):
+            rules.strong_secret(value, min_length=32)
+        return value
+
+    @field_validator("worker_metrics_address")
+    @classmethod
+    def _metrics_address(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError("must be host:port, e.g. 127.0.0.1:9102")
         return value
 
     @field_validator("retry_max_seconds")

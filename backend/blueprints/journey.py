@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, redirect, request
 from flask.typing import ResponseReturnValue
 
-from backend import extensions
+from backend import extensions, metrics
 from backend.services import onboarding
 from backend.settings import Settings
 
@@ -51,9 +53,15 @@ def callback() -> ResponseReturnValue:
     ctx = extensions.context()
     settings = ctx.settings
     cookie = binding_cookie_name(settings)
-    outcome = onboarding.complete(
-        ctx=ctx, params=request.args.to_dict(), binding=request.cookies.get(cookie)
-    )
+    started, label = time.perf_counter(), "refused"
+    try:
+        outcome = onboarding.complete(
+            ctx=ctx, params=request.args.to_dict(), binding=request.cookies.get(cookie)
+        )
+        label = str(outcome.session.status)
+    finally:
+        elapsed = time.perf_counter() - started
+        metrics.CALLBACK_SECONDS.labels(outcome=label).observe(elapsed)
     response = redirect(outcome.return_to, code=303)
     response.delete_cookie(
         cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="Lax"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from typing import Any
 
 import click
@@ -28,8 +30,30 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         from backend import create_app
+        from backend.metrics import count_in_shared_files
 
+        count_in_shared_files()
         return create_app()
+
+
+def _worker_exited(_server: Any, worker: Any) -> None:
+    """gunicorn's child_exit hook: a dead worker's live gauges leave the metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _metrics_folder() -> str | None:
+    """Give gunicorn's workers one folder to count in, so a scrape adds all of them up.
+
+    Made fresh for this run (prometheus-client wants it empty at start) unless the operator set
+    PROMETHEUS_MULTIPROC_DIR; returns the folder to remove on exit, if it is ours.
+    """
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    folder = tempfile.mkdtemp(prefix="onboarding-kit-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    return folder
 
 
 @click.command()
@@ -52,6 +76,15 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             + settings.api_keys[0],
             err=True,
         )
+    ours = _metrics_folder()
+    try:
+        _serve(host, port, workers, threads)
+    finally:
+        if ours:
+            shutil.rmtree(ours, ignore_errors=True)
+
+
+def _serve(host: str, port: int, workers: int, threads: int) -> None:
     _Gunicorn(
         {
             "bind": f"{host}:{port}",
@@ -65,5 +98,6 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             # Its error log prints malformed request lines and URIs as they came: redacted.
             "logger_class": "backend.gunicorn_logging.RedactingLogger",
             "timeout": 60,
+            "child_exit": _worker_exited,
         }
     ).run()

@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from types import FrameType
 
 import click
+from prometheus_client import CollectorRegistry
 
 from backend.commands import command_runtime
+from backend.context import Runtime
 from backend.worker import Worker
+
+
+def serve_metrics(runtime: Runtime) -> None:
+    """Serve the worker's metrics on ONBOARDING_WORKER_METRICS_ADDRESS, if set."""
+    address = runtime.settings.worker_metrics_address
+    if not address:
+        return
+    from prometheus_client import start_http_server
+
+    from backend.metrics import QueueCollector
+
+    host, _, port = address.rpartition(":")
+    registry = metrics_registry()
+    registry.register(QueueCollector(runtime))
+    start_http_server(int(port), addr=host.strip("[]"), registry=registry)
+    click.echo(f"worker metrics on http://{address}/metrics")
+
+
+def metrics_registry() -> CollectorRegistry:
+    """The counters this worker keeps (with PROMETHEUS_MULTIPROC_DIR: every process's)."""
+    from prometheus_client import REGISTRY
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY  # this process is the worker and nothing else
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
 
 
 @click.command()
@@ -28,6 +59,7 @@ def worker(poll_seconds: float | None, once: bool) -> None:
     """
     with command_runtime() as runtime:
         poll_seconds = poll_seconds or runtime.settings.worker_poll_seconds
+        serve_metrics(runtime)
         work = Worker(runtime, poll_seconds=poll_seconds)
         if once:
             work.drain()

@@ -30,7 +30,7 @@ from sqlalchemy import exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from backend import logs, outbound, retries
+from backend import logs, metrics, outbound, retries
 from backend.context import Context
 from backend.leases import Leasable, new_owner
 from backend.models import NotificationStatus, PartnerNotification, WiseLink, WiseLinkPublic
@@ -258,6 +258,8 @@ def _record_attempt(
             ": parked" if dead else "; retried with backoff",
         )
     DELIVERY_LEASE.release(ctx.db, col(N.id) == row.id, owner=owner, status=new_status, **values)
+    label = {"delivered": "delivered", "dead": "parked"}.get(new_status, "retried")
+    metrics.NOTIFICATIONS.labels(outcome=label).inc()
     return new_status
 
 

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
-from backend import retries
+from backend import metrics, retries
 from backend.context import Context
 from backend.crypto import InvalidToken, TokenCipher
 from backend.errors import (
@@ -347,11 +347,14 @@ def _refresh_as_holder(
         tokens = ctx.wise.refresh(refresh_token=refresh_token)
     except WiseOAuthError as exc:
         if is_revocation(exc):
+            metrics.TOKEN_REFRESHES.labels(outcome="reauthorization_required").inc()
             return _revoke(ctx, link_id, owner, f"refresh answered {exc.status} {exc.error}")
+        metrics.TOKEN_REFRESHES.labels(outcome="client_refused").inc()
         logger.error("token refresh refused (%s, %s): not a revocation", exc.status, exc.error)
         _release(ctx, link_id, owner)
         raise WiseTemporarilyUnavailable(retry_after=DEFAULT_RETRY_AFTER) from None
     except (WiseUnavailable, WiseProtocolError) as exc:
+        metrics.TOKEN_REFRESHES.labels(outcome="failed").inc()
         logger.warning("token refresh failed transiently: %s", exc)
         _release(ctx, link_id, owner)
         retry_after = getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER
@@ -376,6 +379,7 @@ def _refresh_as_holder(
     stored = REFRESH_LEASE.release(
         ctx.db, col(L.id) == link_id, col(L.status) == LinkStatus.LINKED, owner=owner, **values
     )
+    metrics.TOKEN_REFRESHES.labels(outcome="refreshed").inc()
     if not stored:
         return _after_lost_lease(ctx, link_id)
     return Refreshed(BrokeredToken(tokens.access_token, tokens.access_token_expires_at), True)

@@ -7,7 +7,9 @@ Every call has a connect and a read timeout, follows no redirects, and turns fai
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -18,7 +20,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from requests import Response
 
-from backend import outbound
+from backend import metrics, outbound
 from backend.clock import Clock
 from backend.settings import Settings
 from backend.wise.errors import (
@@ -142,6 +144,10 @@ class WiseClient:
         )
 
     def _token_request(self, *, timeout: float | None = None, **form: str) -> TokenSet:
+        with _observed(f"POST /oauth/token {form.get('grant_type', '')}".rstrip()):
+            return self._fetch_token(timeout=timeout, **form)
+
+    def _fetch_token(self, *, timeout: float | None = None, **form: str) -> TokenSet:
         oauth = OAuth2Session(
             client_id=self._settings.wise_client_id,
             client_secret=self._settings.wise_client_secret,
@@ -362,7 +368,22 @@ class WiseClient:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """Make one API call; return the parsed JSON body (None when empty)."""
+        """Make one API call, counted and timed; return the parsed JSON body (None when empty)."""
+        with _observed(metrics.endpoint(method, path)):
+            return self._send(
+                method, path, access_token=access_token, json=json, headers=headers, timeout=timeout
+            )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        access_token: str,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         what = f"{method} {_route(path)}"
         try:
             with outbound.deadline(self._total(timeout)):
@@ -402,6 +423,47 @@ class WiseClient:
 
     def _url(self, path: str) -> str:
         return f"{self._settings.wise_api_url}{path}"
+
+
+# OAuth error codes kept as metric labels; anything else is counted as "oauth_other".
+KNOWN_OAUTH_ERRORS = frozenset(
+    {
+        "invalid_grant",
+        "invalid_client",
+        "unauthorized_client",
+        "invalid_request",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "access_denied",
+    }
+)
+
+
+@contextmanager
+def _observed(endpoint: str) -> Iterator[None]:
+    """Count a Wise call by endpoint and outcome, and time it (labels never hold data)."""
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        yield
+    except WiseOAuthError as exc:
+        outcome = f"oauth_{exc.error}" if exc.error in KNOWN_OAUTH_ERRORS else "oauth_other"
+        raise
+    except WiseApiError as exc:
+        outcome = f"http_{exc.status}" if exc.status and 400 <= exc.status < 500 else "http_other"
+        raise
+    except WiseUnavailable:
+        outcome = "unavailable"
+        raise
+    except WiseProtocolError:
+        outcome = "protocol_error"
+        raise
+    except BaseException:
+        outcome = "error"
+        raise
+    finally:
+        metrics.WISE_CALLS.labels(endpoint=endpoint, outcome=outcome).inc()
+        metrics.WISE_CALL_SECONDS.labels(endpoint=endpoint).observe(time.perf_counter() - started)
 
 
 def _subscriptions_path(client_key: str) -> str:

@@ -18,14 +18,16 @@ from backend.app import register_blueprints
 from backend.cli import main
 from backend.openapi import build_document
 
-# Deliberately outside the contract: the customer's browser legs, the probes, static files, the
-# /.well-known/ files that phones fetch, and the contract's own routes.
+# Deliberately outside the contract: the customer's browser legs, the probes, the Prometheus
+# scrape (its format is Prometheus's), static files, the /.well-known/ files that phones fetch,
+# and the contract's own routes.
 OUT_OF_CONTRACT = {
     "journey.launch",
     "journey.callback",
     "camera_check.page",
     "health.healthz",
     "health.readyz",
+    "metrics.metrics",
     "static",
     "app_links.apple_app_site_association_file",
     "app_links.asset_links_file",

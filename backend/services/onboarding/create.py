@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from backend import logs
+from backend import logs, metrics
 from backend.context import Context
 from backend.errors import InvalidRequest, InvalidReturnUrl
 from backend.models import (
@@ -68,6 +68,7 @@ def create_session(
         if earlier is None:
             raise
         return Created(earlier, replayed=True)
+    metrics.SESSIONS_CREATED.labels(mode=data.mode).inc()
     return Created(body)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from backend import metrics
 from backend.context import Context
 from backend.errors import CallbackRejected, NotFound
 from backend.leases import Leasable
@@ -185,6 +186,7 @@ def finish(
     )
     ctx.db.commit()
     if won:
+        metrics.SESSIONS_FINISHED.labels(status=status, reason=reason or "none").inc()
         # The row now holds exactly these values: record them as loaded instead of reading back.
         for key, value in values.items():
             set_committed_value(row, key, value)
@@ -220,6 +222,12 @@ def settle_if_stale(*, ctx: Context, row: OnboardingSession, now: datetime) -> O
     )
     if changed or interrupted:
         db.commit()
+        if changed:
+            metrics.SESSIONS_FINISHED.labels(status=SessionStatus.EXPIRED, reason="none").inc()
+        if interrupted:
+            metrics.SESSIONS_FINISHED.labels(
+                status=SessionStatus.FAILED, reason=FailureReason.INTERRUPTED
+            ).inc()
         db.refresh(row)
     return row
 

@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from backend import logs, retries
+from backend import logs, metrics, retries
 from backend.context import Context
 from backend.leases import Leasable, new_owner
 from backend.models import EventStatus, WiseWebhookEvent
@@ -33,6 +33,17 @@ logger = logging.getLogger(__name__)
 
 E = WiseWebhookEvent
 QUEUE = Leasable(WiseWebhookEvent)
+# Outcomes as metric labels: every parking reason counts as "parked".
+PROCESSED_LABELS = {
+    "applied": "applied",
+    "duplicate_event": "duplicate_event",
+    "unsupported_event": "unsupported_event",
+    "unreadable": "parked",
+    "unsupported_schema": "parked",
+    "invalid_data": "parked",
+    "failed": "failed",
+    "lost_lease": "lost_lease",
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ def process_pending(
         outcome = apply_next(ctx=ctx, owner=owner)
         if outcome is None:
             break
+        metrics.WEBHOOKS_PROCESSED.labels(outcome=PROCESSED_LABELS.get(outcome, "other")).inc()
         if outcome == "failed":
             failed += 1
         else:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from backend import metrics
 from backend.context import Context
 from backend.errors import InvalidWebhookSignature
 from backend.models import EventStatus, WiseWebhookEvent
@@ -51,8 +52,14 @@ def accept(
     """
     # The signature covers these exact bytes: they are never parsed before the check.
     if not signatures.verify(body, signature, ctx.settings.wise_webhook_public_keys):
+        metrics.WEBHOOKS_RECEIVED.labels(outcome="invalid_signature").inc()
         raise InvalidWebhookSignature()
-    return receive(ctx=ctx, body=body, delivery_id=delivery_id, test=test, request_id=request_id)
+    received = receive(
+        ctx=ctx, body=body, delivery_id=delivery_id, test=test, request_id=request_id
+    )
+    outcome = "duplicate" if received.duplicate else "test" if test else "stored"
+    metrics.WEBHOOKS_RECEIVED.labels(outcome=outcome).inc()
+    return received
 
 
 def receive(
