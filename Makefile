@@ -15,11 +15,11 @@ $(BIN)/python:
 
 # Stamp files re-run the install whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[demo,test,dev]'
 	@touch $@ $(VENV)/.installed
 
 ## demo: create .venv, install, migrate a SQLite database and start the demo stack

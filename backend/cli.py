@@ -29,6 +29,13 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
+DEMO_NOT_INSTALLED = (
+    "the demo and the Wise emulator are not part of a production install: they live in the "
+    "source checkout (sample_app/). In a clone of the repository run `make demo`, or install the "
+    "demo extra from it: pip install -e '.[demo]'"
+)
+
+
 class LazyGroup(click.Group):
     """A click group whose sub-commands live in other modules and load when called."""
 
@@ -40,7 +47,13 @@ class LazyGroup(click.Group):
         """Return the command, importing its module if it is a lazy one."""
         if cmd_name in LAZY_COMMANDS:
             module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
-            command: Any = getattr(importlib.import_module(module_name), attr)
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == "sample_app" or (exc.name or "").startswith("sample_app."):
+                    raise click.UsageError(DEMO_NOT_INSTALLED) from None
+                raise
+            command: Any = getattr(module, attr)
             return command
         return super().get_command(ctx, cmd_name)
 

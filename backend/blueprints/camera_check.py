@@ -6,12 +6,12 @@ from flask import Blueprint, Response, request
 
 from backend import extensions
 from backend.api import json_response, parse_body, read_body
+from backend.camera_check import page_headers, page_html
 from backend.errors import InvalidRequest, PayloadTooLarge
 from backend.models import CameraCheckCreate, CameraCheckCreated
 from backend.openapi import contract
 from backend.security import is_allowed_return_url
 from backend.services import camera_checks
-from webview_shims.camera_check import page_headers, page_html
 
 bp = Blueprint("camera_check", __name__)
 

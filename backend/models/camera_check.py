@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from backend.camera_check import CHECK_IDS, EMBEDDINGS, MAX_DETAIL_LENGTH, REPORT_SCHEMA
 from backend.db import UTCDateTime
-from webview_shims.camera_check import CHECK_IDS, EMBEDDINGS, MAX_DETAIL_LENGTH, REPORT_SCHEMA
 
 CheckStatus = Literal["passed", "failed", "skipped", "running", "info"]
 
@@ -29,7 +29,7 @@ class CameraCheckRow(BaseModel):
     @field_validator("id")
     @classmethod
     def _known_check(cls, value: str) -> str:
-        # The page and this endpoint share one list of checks (webview_shims.camera_check).
+        # The page and this endpoint share one list of checks (backend.camera_check).
         if value not in CHECK_IDS:
             raise ValueError(f"unknown check; expected one of {', '.join(CHECK_IDS)}")
         return value

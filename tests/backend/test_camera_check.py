@@ -15,11 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend import create_app
+from backend.camera_check import page_csp
 from backend.cli import main
 from backend.extensions import runtime_of
 from sample_app.serving import ServerThread
 from tests.support.factories import API_KEY, session_body
-from webview_shims.camera_check import page_csp
 
 URL = "/api/v1/camera-checks"
 REPORT: dict[str, Any] = {

@@ -1,7 +1,7 @@
 """A tiny server for the camera-check page, and browsers set up the way the page tests need.
 
 The server is a minimal Flask app (not the backend): it serves the page with the headers from
-``webview_shims.camera_check.page_headers()``, exactly as the backend will, and records reports.
+``backend.camera_check.page_headers()``, exactly as the backend will, and records reports.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
+from backend.camera_check import page_headers, page_html
 from sample_app.serving import ServerThread
 from tests.support.browser import BASE_ARGS, FAKE_CAMERA_ARGS, system_chromium
-from webview_shims.camera_check import page_headers, page_html
 
 PAGE_PATH = "/webview/camera-check"
 RETURN_PATH = "/partner/return"

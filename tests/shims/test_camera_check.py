@@ -11,6 +11,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, FilePayload, Locator, Page, Playwright, expect
 
+from backend.camera_check import (
+    CHECK_IDS,
+    CHECK_STATUSES,
+    EMBEDDINGS,
+    MAX_DETAIL_LENGTH,
+    REPORT_SCHEMA,
+)
 from sample_app.serving import ServerThread
 from tests.shims.camera_support import (
     CAMERA_ARGS,
@@ -26,13 +33,6 @@ from tests.shims.camera_support import (
     write_black_y4m,
 )
 from tests.shims.conftest import REPORTS
-from webview_shims.camera_check import (
-    CHECK_IDS,
-    CHECK_STATUSES,
-    EMBEDDINGS,
-    MAX_DETAIL_LENGTH,
-    REPORT_SCHEMA,
-)
 
 OpenPage = Callable[..., tuple[Page, Recorder]]
 AUTOMATIC = [

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from webview_shims.camera_check import (
+from backend.camera_check import (
     PERMISSIONS_POLICY,
     inline_hashes,
     page_csp,

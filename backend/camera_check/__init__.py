@@ -2,7 +2,7 @@
 
 The backend serves the file unchanged at ``GET /webview/camera-check``::
 
-    from webview_shims.camera_check import page_headers, page_html
+    from backend.camera_check import page_headers, page_html
 
     response = Response(page_html(), mimetype="text/html")
     response.headers.update(page_headers())
