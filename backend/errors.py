@@ -102,12 +102,26 @@ class UnsupportedMediaType(OnboardingError):
 
 
 class LaunchLinkUnavailable(OnboardingError):
-    """A launch link that was used, expired or never existed."""
+    """A launch link that was used, expired or never existed.
+
+    ``refresh_link`` is the partner's refresh URL (allowlisted) for a session that asked for one:
+    the browser is sent there instead of seeing this page.
+    """
 
     status = 410
     error = "launch_link_unavailable"
     description = "This link has expired or has already been used."
     title = "This link is no longer valid"
+
+    def __init__(
+        self,
+        description: str | None = None,
+        *,
+        return_link: str | None = None,
+        refresh_link: str | None = None,
+    ) -> None:
+        super().__init__(description, return_link=return_link)
+        self.refresh_link = refresh_link
 
 
 class CallbackRejected(OnboardingError):
@@ -122,6 +136,13 @@ class Conflict(OnboardingError):
     status = 409
     error = "conflict"
     description = "The request conflicted with a concurrent change; read the resource and retry."
+
+
+class KycReviewNotWaiting(Conflict):
+    """A launch into Wise's KYC page for a review that does not wait for the customer."""
+
+    error = "kyc_review_not_waiting"
+    description = "This KYC review does not wait for the customer."
 
 
 class ServiceUnavailable(OnboardingError):
@@ -159,6 +180,16 @@ class RateLimited(OnboardingError):
     error = "rate_limited"
     description = "Too many requests. Try again after the number of seconds in Retry-After."
     title = "Please wait a moment"
+
+
+class KycWiseUnavailable(ServiceUnavailable):
+    """Wise did not answer while the kit asked for its KYC page; the launch link still works."""
+
+    error = "wise_unavailable"
+    description = (
+        "Wise is not responding right now, so we could not open its page. Your link still "
+        "works: please try again in a moment."
+    )
 
 
 class InvalidIdempotencyKey(InvalidRequest):

@@ -3,7 +3,8 @@
 - the partner API (sessions, links, transfers), per API key (per client address for a wrong
   key): ``ONBOARDING_RATE_LIMIT_API``;
 - failed API-key attempts, per client address: ``ONBOARDING_RATE_LIMIT_AUTH_FAILURES``;
-- launch links and the OAuth return, per client address: ``ONBOARDING_RATE_LIMIT_BROWSER``;
+- launch links, the OAuth return and Hosted KYC's browser legs, per client address:
+  ``ONBOARDING_RATE_LIMIT_BROWSER``;
 - the camera-check page and its reports, per client address: ``ONBOARDING_RATE_LIMIT_BROWSER``
   and ``ONBOARDING_RATE_LIMIT_CAMERA_CHECK``;
 - Wise webhooks, per client address, high enough that Wise's bursts never reach it:
@@ -37,7 +38,14 @@ LIMITER = "onboarding.limiter"
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
     """Attach a limiter to ``app`` and put each group of routes under its limit."""
-    from backend.blueprints import camera_check, journey, links_api, sessions_api, transfers_api
+    from backend.blueprints import (
+        camera_check,
+        journey,
+        kyc,
+        links_api,
+        sessions_api,
+        transfers_api,
+    )
     from backend.blueprints import webhooks as webhooks_bp
 
     def keyed(value: str) -> str:
@@ -75,7 +83,9 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     for blueprint in (sessions_api.bp, links_api.bp, transfers_api.bp):
         partner_api(blueprint)
         wrong_keys(blueprint)
-    limiter.shared_limit(settings.rate_limit_browser, "browser", key_func=client)(journey.bp)
+    browser = limiter.shared_limit(settings.rate_limit_browser, "browser", key_func=client)
+    browser(journey.bp)
+    browser(kyc.bp)
     limiter.limit(settings.rate_limit_browser, key_func=client, methods=["GET"])(camera_check.bp)
     limiter.limit(settings.rate_limit_camera_check, key_func=client, methods=["POST"])(
         camera_check.bp

@@ -31,6 +31,7 @@ PREFIX = "ONBOARDING_"
 Environment = Literal["development", "production", "test"]
 WiseEnvironment = Literal["sandbox", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+BusinessProfileApi = Literal["v2", "v3"]
 StrList = Annotated[tuple[str, ...], NoDecode]
 
 # A launch link is a bearer secret: it lives 30 minutes at the most, whatever is configured.
@@ -136,6 +137,8 @@ class Settings(BaseSettings):
     rate_limit_webhooks: str = "6000/minute"
     # -- link lifecycle ----------------------------------------------------------------------
     token_refresh_margin_seconds: int = Field(600, ge=0, le=MAX_TOKEN_REFRESH_MARGIN_SECONDS)
+    # Source currencies of the verification check after linking (and of ?refresh=verification).
+    verification_source_currencies: StrList = ("GBP", "EUR", "USD")
     partner_webhook_url: str = ""
     partner_webhook_secret: str = ""
     # Wall-clock bound of one delivery; kept below the delivery lease.
@@ -144,6 +147,11 @@ class Settings(BaseSettings):
     prefill_time_budget_seconds: float = Field(10.0, ge=0.5, le=60.0)
     prefill_language: str = "EN"
     wise_app_token_refresh_margin_seconds: int = Field(600, ge=0, le=6 * 3600)
+    # v2: the representative's personal profile, then POST /v2/profiles/business-profile (what
+    # Wise's docs recommend now); v3: POST /v3/profiles/business-profile, announced for deprecation.
+    wise_business_profile_api: BusinessProfileApi = "v2"
+    # Ask POST /v1/users/exists before signing a pre-filled customer up, as Wise recommends.
+    prefill_check_user_exists: bool = False
     idempotency_key_ttl_seconds: int = Field(86400, ge=60, le=30 * 86400)
     # -- bounded waits on the database (backend/db_bounds.py) ---------------------------------
     database_connect_timeout_seconds: float = Field(5.0, ge=1.0, le=60.0)
@@ -250,7 +258,9 @@ class Settings(BaseSettings):
             "generated": tuple(env_name(name) for name in made),
         }
 
-    @field_validator("env", "wise_environment", "log_format", mode="before")
+    @field_validator(
+        "env", "wise_environment", "log_format", "wise_business_profile_api", mode="before"
+    )
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -267,6 +277,7 @@ class Settings(BaseSettings):
         "wise_webhook_public_keys",
         "app_links_ios_app_ids",
         "app_links_android_cert_sha256",
+        "verification_source_currencies",
         mode="before",
     )
     @classmethod
@@ -470,6 +481,14 @@ class Settings(BaseSettings):
                 "find its session"
             )
         return value
+
+    @field_validator("verification_source_currencies")
+    @classmethod
+    def _currencies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(code.upper() for code in value)
+        if not codes or len(codes) > 10 or not all(re.match(r"^[A-Z]{3}\Z", c) for c in codes):
+            raise ValueError("must list 1 to 10 ISO 4217 currency codes, e.g. GBP,EUR,USD")
+        return codes
 
     @field_validator("app_links_ios_app_ids")
     @classmethod

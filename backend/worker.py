@@ -2,8 +2,9 @@
 
 Web requests only store: a Wise webhook is verified, stored and answered; a link change queues a
 partner notification in the same transaction. The worker then applies stored webhooks, delivers
-notifications, refreshes tokens that are due, settles stale sessions and purges rows past their
-retention period (``backend.services.retention``). Every job is a
+notifications, refreshes tokens that are due, asks Wise for the verification status of links just
+made, settles stale sessions and purges rows past their retention period
+(``backend.services.retention``). Every job is a
 compare-and-set on database rows, so any number of workers may run on one database and each item
 is done once.
 
@@ -21,7 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from backend.context import Context, Runtime
-from backend.services import notifications, onboarding, retention, tokens, webhooks
+from backend.services import (
+    kyc_launch,
+    notifications,
+    onboarding,
+    retention,
+    tokens,
+    verification,
+    webhooks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +61,12 @@ def _refresh_tokens(ctx: Context, keep_going: Callable[[], bool]) -> int:
     return counts["refreshed"]
 
 
+def _check_verification(ctx: Context, keep_going: Callable[[], bool]) -> int:
+    return verification.check_due(ctx=ctx, keep_going=keep_going)
+
+
 def _settle_sessions(ctx: Context, keep_going: Callable[[], bool]) -> int:
-    return onboarding.sweep(ctx=ctx)
+    return onboarding.sweep(ctx=ctx) + kyc_launch.sweep(ctx=ctx)
 
 
 def _purge(ctx: Context, keep_going: Callable[[], bool]) -> int:
@@ -70,6 +83,8 @@ def default_jobs(poll_seconds: float) -> tuple[Job, ...]:
         Job("webhooks", _apply_webhooks, poll_seconds),
         Job("notifications", _deliver_notifications, poll_seconds),
         Job("token-refresh", _refresh_tokens, max(poll_seconds, 30.0)),
+        # Right after a link: found by the same poll as the queues.
+        Job("verification", _check_verification, poll_seconds),
         Job("sessions", _settle_sessions, max(poll_seconds, 60.0)),
         Job("retention", _purge, 3600.0),
     )

@@ -130,7 +130,10 @@ def kit_config(
         "ONBOARDING_SECRET_KEY": stack.kit_secret_key,
         "ONBOARDING_API_KEYS": stack.api_key,
         "ONBOARDING_TOKEN_ENCRYPTION_KEYS": stack.encryption_key,
-        "ONBOARDING_RETURN_URLS": f"{acme_url}/wise/return,{APP_RETURN_URL}",
+        "ONBOARDING_RETURN_URLS": (
+            f"{acme_url}/wise/return,{acme_url}/wise/refresh,{acme_url}/wise/kyc-return,"
+            f"{APP_RETURN_URL}"
+        ),
         "ONBOARDING_WISE_CLIENT_ID": DEMO_CLIENT.client_id,
         "ONBOARDING_WISE_CLIENT_SECRET": DEMO_CLIENT.client_secret,
         "ONBOARDING_WISE_API_URL": emulator_url,
@@ -166,7 +169,11 @@ def build_stack(
     )
     client = replace(DEMO_CLIENT, redirect_uris=[f"{kit_url}/oauth/wise/callback"])
     emu_config = replace(
-        emulator_config or EmulatorConfig(clients=[]), clients=[client], partner_app_url=acme_url
+        emulator_config or EmulatorConfig(clients=[]),
+        clients=[client],
+        partner_app_url=acme_url,
+        # The demo's kit listens on http://localhost: the demo-only switch lets Wise deliver there.
+        demo_allow_loopback_http_webhooks=True,
     )
     emulator.app = create_emulator_app(emu_config)
     config = kit_config(
@@ -201,7 +208,7 @@ def build_stack(
 def subscribe_kit_webhooks(kit_app: Flask, url: str) -> None:
     """Subscribe the kit's webhook endpoint at the emulator, as ``webhooks subscribe`` does."""
     with runtime_of(kit_app).job() as ctx:
-        subscriptions.subscribe(ctx=ctx, url=url)
+        subscriptions.subscribe(ctx=ctx, url=url, allow_loopback_http=True)
 
 
 @click.command("demo")
@@ -240,7 +247,9 @@ Acme Bank logins (password acme-demo):
   charles@engines.example  a business new to Wise: company, director and owner pre-filled
 
 The kit is subscribed to the emulator's webhooks. Once linked, press "Simulate verification" on
-the account page. To revoke Ada's access at Wise:
+the account page. To make Wise need more information from Ada (Hosted KYC), then reload:
+  curl -X POST {stack.emulator_url}/__emulator/profiles/30000001/kyc-reviews
+To revoke Ada's access at Wise:
   curl -X POST {stack.emulator_url}/__emulator/users/ada@example.com/revoke
 Press Ctrl+C to stop."""
     )

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, redirect, request
 from flask.typing import ResponseReturnValue
 
 from backend import extensions, metrics
+from backend.errors import LaunchLinkUnavailable
 from backend.services import onboarding
 from backend.settings import Settings
 
@@ -24,14 +25,20 @@ def launch(token: str) -> ResponseReturnValue:
     """Redeem a launch link once, bind this browser, and send it to Wise.
 
     In prefill mode the customer's Wise account is prepared first; when Wise is down the answer
-    is a 503 "try again" page and the link keeps working.
+    is a 503 "try again" page and the link keeps working. A dead link of a session created with a
+    ``refresh_url`` sends the browser there, so the partner can start a fresh session.
     """
     if request.method == "HEAD":
         # Link scanners probe with HEAD; only a real GET may spend the single-use token.
         return Response(status=204)
     ctx = extensions.context()
     settings = ctx.settings
-    result = onboarding.launch(ctx=ctx, token=token)
+    try:
+        result = onboarding.launch(ctx=ctx, token=token)
+    except LaunchLinkUnavailable as dead:
+        if dead.refresh_link is None:
+            raise
+        return redirect(dead.refresh_link, code=303)
     response = redirect(result.authorize_url, code=303)
     # Lax, not Strict: the return from Wise is a cross-site top-level GET, which Lax allows and
     # Strict would strip. HttpOnly keeps scripts away from it.

@@ -9,6 +9,9 @@ from backend.api import json_response, parse_body, parse_query, require_api_key
 from backend.errors import (
     Conflict,
     InvalidRequest,
+    InvalidReturnUrl,
+    KycReviewNotWaiting,
+    NotFound,
     NotLinked,
     ReauthorizationRequired,
     SandboxOnly,
@@ -20,12 +23,17 @@ from backend.models import (
     AccessTokenPublic,
     AccessTokenRequest,
     ExternalId,
+    KycLaunchCreate,
+    KycLaunchCreated,
+    KycReviewList,
+    KycReviewPublic,
+    KycReviewsQuery,
     WiseLinkPublic,
     WiseLinkQuery,
 )
 from backend.models.session import EXTERNAL_ID_RE
 from backend.openapi import Reply, contract
-from backend.services import links, tokens, verification
+from backend.services import kyc_reviews, links, tokens, verification
 
 bp = Blueprint("links_api", __name__, url_prefix="/api/v1/customers")
 bp.before_request(require_api_key)
@@ -71,7 +79,8 @@ def read_link(external_id: str) -> Response:
     row = verification.refresh_verification(
         ctx=extensions.context(),
         customer_external_id=external_id,
-        source_currencies=query.currencies or verification.DEFAULT_CURRENCIES,
+        # Without a list: ONBOARDING_VERIFICATION_SOURCE_CURRENCIES.
+        source_currencies=query.currencies,
     )
     return json_response(WiseLinkPublic.of(row))
 
@@ -111,6 +120,44 @@ def simulate_verification(external_id: str) -> Response:
         ctx=extensions.context(), customer_external_id=external_id
     )
     return json_response(WiseLinkPublic.of(row), status=202)
+
+
+@bp.get("/<external_id>/wise-link/kyc-reviews")
+@contract(
+    tag="Hosted KYC",
+    path=CUSTOMER,
+    query=KycReviewsQuery,
+    replies={200: KycReviewList},
+    errors=(*TOKEN_ERRORS, WiseRefused),
+)
+def list_kyc_reviews(external_id: str) -> Response:
+    """The KYC reviews of the customer's Wise profile; ``?refresh=wise`` asks Wise first."""
+    query = parse_query(KycReviewsQuery)
+    rows = kyc_reviews.reviews(
+        ctx=extensions.context(),
+        customer_external_id=external_id,
+        refresh=query.refresh == "wise",
+    )
+    return json_response(KycReviewList(kyc_reviews=[KycReviewPublic.of(r) for r in rows]))
+
+
+@bp.post("/<external_id>/wise-link/kyc-reviews/<kyc_review_id>/launch")
+@contract(
+    tag="Hosted KYC",
+    path={**CUSTOMER, "kyc_review_id": str},
+    body=KycLaunchCreate,
+    replies={201: KycLaunchCreated},
+    errors=(InvalidReturnUrl, NotFound, KycReviewNotWaiting, *TOKEN_ERRORS, WiseRefused),
+)
+def launch_kyc_review(external_id: str, kyc_review_id: str) -> Response:
+    """A single-use launch link into Wise's page for this review (like an onboarding session)."""
+    created = kyc_reviews.create_launch(
+        ctx=extensions.context(),
+        customer_external_id=external_id,
+        kyc_review_id=kyc_review_id,
+        data=parse_body(KycLaunchCreate),
+    )
+    return json_response(created, status=201)
 
 
 @bp.delete("/<external_id>/wise-link")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -25,10 +26,11 @@ def webhooks() -> None:
 @click.option(
     "--url",
     required=True,
-    help="The kit's public webhook URL, e.g. https://kit.example/webhooks/wise",
+    help="The kit's public webhook URL, e.g. https://kit.example/webhooks/wise (https, port 443, "
+    "a domain name, no query string: Wise refuses anything else)",
 )
 def subscribe(url: str) -> None:
-    """Subscribe URL to profiles#verification-state-change and transfers#state-change."""
+    """Subscribe URL to every Wise event the kit handles (application subscriptions)."""
     with command_runtime(migrated=False) as runtime, runtime.job() as ctx:
         created = _call(lambda: subscriptions.subscribe(ctx=ctx, url=url))
     for item in created:
@@ -51,6 +53,49 @@ def delete(subscription_id: str) -> None:
     with command_runtime(migrated=False) as runtime, runtime.job() as ctx:
         _call(lambda: subscriptions.delete_subscription(ctx=ctx, subscription_id=subscription_id))
     click.echo(f"deleted {subscription_id}")
+
+
+@webhooks.command("test")
+@click.argument("subscription_id")
+@click.option(
+    "--timeout",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="Seconds to wait for the notification (Wise queues it like a real delivery).",
+)
+def test_(subscription_id: str, timeout: float) -> None:
+    """Have Wise send a test notification to SUBSCRIPTION_ID; check that the kit verified it.
+
+    Run it where the kit's database is reachable: it waits until the delivery is stored (only
+    deliveries whose signature verifies are) and exits 1 if none arrives in time.
+    """
+    with command_runtime() as runtime, runtime.job() as ctx:
+        after = webhook_events.last_stored_id(ctx=ctx)
+        delivery_ids = _call(
+            lambda: subscriptions.send_test_notification(ctx=ctx, subscription_id=subscription_id)
+        )
+        click.echo(f"Wise queued a test notification: {', '.join(delivery_ids) or '(no id)'}")
+        deadline = time.monotonic() + timeout
+        while True:
+            found = webhook_events.received_test(
+                ctx=ctx, subscription_id=subscription_id, after_id=after, delivery_ids=delivery_ids
+            )
+            if found is not None:
+                click.echo(
+                    f"received and verified: delivery {found.delivery_id or '(no id)'} "
+                    f"({found.event_type}) at {when(found.received_at)}"
+                )
+                return
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+    raise click.ClickException(
+        f"no verified test notification arrived within {timeout:g} s. Either Wise could not "
+        "reach the subscription's URL (https on port 443, a public domain, the kit running), "
+        "or the signature did not verify (check ONBOARDING_WISE_ENVIRONMENT and "
+        "ONBOARDING_WISE_WEBHOOK_PUBLIC_KEYS); the kit logs a 401 for a bad signature"
+    )
 
 
 @webhooks.command()

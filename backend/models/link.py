@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -47,7 +48,7 @@ class WiseLink(SQLModel, table=True):
     id: int | None = SQLField(default=None, primary_key=True)
     customer_external_id: str = SQLField(unique=True, max_length=128)
     status: str = SQLField(default=LinkStatus.LINKED, max_length=32)
-    wise_user_id: int | None = SQLField(default=None, sa_column=Column(BigInteger))
+    wise_user_id: int | None = SQLField(default=None, sa_column=Column(BigInteger, index=True))
     profile_id: int = SQLField(sa_column=Column(BigInteger, nullable=False, index=True))
     profile_type: str = SQLField(max_length=16)
     access_token_ciphertext: str | None = None
@@ -79,6 +80,24 @@ class WiseLink(SQLModel, table=True):
     refresh_attempts: int = SQLField(default=0, sa_column_kwargs={"server_default": "0"})
     refresh_next_attempt_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
     refresh_last_error: str | None = SQLField(default=None, max_length=200)
+    # -- verification routes (POST /v3/profiles/{id}/verification-status/bank-transfer) -------
+    # JSON list of {source_currency, current_status, maximum_entitled_amount} as Wise last said.
+    verification_routes: str | None = None
+    verification_checked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # The worker asks Wise right after a (re)link, as Wise advises, instead of waiting for a
+    # webhook: when that check is due, how often it failed, why, and who runs it now.
+    verification_check_due_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    verification_check_attempts: int = SQLField(default=0, sa_column_kwargs={"server_default": "0"})
+    verification_check_last_error: str | None = SQLField(default=None, max_length=200)
+    verification_lease_owner: str | None = SQLField(default=None, max_length=36)
+    verification_lease_until: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # -- the Wise user's own state (users#state-change) ----------------------------------------
+    # ACTIVE, WITHDRAW_ONLY or DEACTIVATED as Wise last said; None until it says.
+    wise_user_state: str | None = SQLField(default=None, max_length=32)
+    wise_user_state_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # ACCOUNT_SUSPENSION (can be appealed with Wise) or ACCOUNT_CLOSURE, and Wise's reason code.
+    wise_user_deactivation_type: str | None = SQLField(default=None, max_length=32)
+    wise_user_deactivation_reason: str | None = SQLField(default=None, max_length=64)
 
 
 class WiseLinkEvent(SQLModel, table=True):
@@ -95,6 +114,15 @@ class WiseLinkEvent(SQLModel, table=True):
     created_at: datetime = SQLField(sa_type=UTCDateTime)
 
 
+class VerificationRoute(BaseModel):
+    """One source currency of Wise's bank-transfer verification status."""
+
+    source_currency: str
+    # "verified" or "not_verified"; not_verified with an amount above 0 may still pay up to it.
+    current_status: str
+    maximum_entitled_amount: int | float | None
+
+
 class WiseLinkPublic(BaseModel):
     """What ``GET /api/v1/customers/<external_id>/wise-link`` returns; never any token."""
 
@@ -105,6 +133,14 @@ class WiseLinkPublic(BaseModel):
     # "passed", or "not_applicable" for a business linked without a registration number to compare.
     identity_check: str | None = None
     verification_status: str = VerificationStatus.UNKNOWN
+    # Per source currency, as Wise last answered, and when the kit asked.
+    verification_routes: list[VerificationRoute] = []
+    verification_checked_at: datetime | None = None
+    # The Wise user's state from users#state-change: ACTIVE, WITHDRAW_ONLY (the customer has 90
+    # days to take money out) or DEACTIVATED (Wise revoked every token); None until Wise says.
+    wise_user_state: str | None = None
+    wise_user_deactivation_type: str | None = None
+    wise_user_deactivation_reason: str | None = None
     account_changed: bool = False
 
     @classmethod
@@ -122,6 +158,13 @@ class WiseLinkPublic(BaseModel):
             linked_at=row.linked_at,
             identity_check=row.identity_check,
             verification_status=row.verification_status,
+            verification_routes=[
+                VerificationRoute(**r) for r in json.loads(row.verification_routes or "[]")
+            ],
+            verification_checked_at=row.verification_checked_at,
+            wise_user_state=row.wise_user_state,
+            wise_user_deactivation_type=row.wise_user_deactivation_type,
+            wise_user_deactivation_reason=row.wise_user_deactivation_reason,
             account_changed=row.account_changed,
         )
 

@@ -145,6 +145,13 @@ class OnboardingSessionCreate(BaseModel):
     return_url: str = Field(
         description="Exactly one of the kit's ONBOARDING_RETURN_URLS; otherwise invalid_return_url"
     )
+    # Where a dead launch link sends the browser (with session_id and reason), so the partner
+    # can mint a fresh session; from the same allowlist. Without it, the dead link shows a page.
+    refresh_url: str | None = Field(
+        default=None,
+        description="Optional; one of ONBOARDING_RETURN_URLS. A dead launch link sends the browser "
+        "there with session_id and reason (expired or used) so the partner can mint a new session.",
+    )
     # The upper bound is ONBOARDING_SESSION_MAX_TTL_SECONDS (at most 1800), checked at creation.
     ttl_seconds: int | None = Field(default=None, ge=1, json_schema_extra={"maximum": 1800})
 
@@ -178,9 +185,11 @@ class OnboardingSession(SQLModel, table=True):
     prefill_errors: str | None = None
     identity_check: str | None = SQLField(default=None, max_length=16)
     return_url: str = SQLField(max_length=2048)
+    refresh_url: str | None = SQLField(default=None, max_length=2048)
     launch_token_hash: str = SQLField(unique=True, max_length=64)
     state_hash: str | None = SQLField(default=None, unique=True, max_length=64)
-    binding_hash: str | None = SQLField(default=None, max_length=64)
+    # Looked up by itself when Wise returns an error without the state (see callback.py).
+    binding_hash: str | None = SQLField(default=None, index=True, max_length=64)
     failure_reason: str | None = SQLField(default=None, max_length=32)
     wise_error: str | None = SQLField(default=None, max_length=64)
     wise_profile_id: int | None = SQLField(default=None, sa_column=Column(BigInteger))
@@ -222,6 +231,7 @@ class OnboardingSessionPublic(BaseModel):
     existing_account: bool
     identity_check: str | None
     prefill_errors: list[PrefillError]
+    refresh_url: str | None
     created_at: datetime
     expires_at: datetime
     completed_at: datetime | None
@@ -240,6 +250,7 @@ class OnboardingSessionPublic(BaseModel):
             existing_account=row.existing_account,
             identity_check=row.identity_check,
             prefill_errors=[PrefillError(**e) for e in json.loads(row.prefill_errors or "[]")],
+            refresh_url=row.refresh_url,
             created_at=row.created_at,
             expires_at=row.expires_at,
             completed_at=row.completed_at,

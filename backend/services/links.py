@@ -8,7 +8,7 @@ compare-and-set ``UPDATE`` (or the ORM write of a link row the caller owns), rec
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -23,6 +23,8 @@ from backend.wise import TokenSet
 L = WiseLink
 # Who refreshes a link's tokens right now (backend.services.tokens), and until when.
 REFRESH_LEASE = Leasable(WiseLink, "refresh_lease_owner", "refresh_lease_until")
+# Who asks Wise for a link's verification status after linking (backend.services.verification).
+VERIFICATION_LEASE = Leasable(WiseLink, "verification_lease_owner", "verification_lease_until")
 LIVE = (LinkStatus.LINKED, LinkStatus.REAUTHORIZATION_REQUIRED)
 TOKENS_ERASED = {
     "access_token_ciphertext": None,
@@ -87,7 +89,15 @@ def store_link(
         if link.profile_id != profile_id:
             link.verification_status = VerificationStatus.UNKNOWN
             link.verification_updated_at = None
+            link.verification_routes = None
+            link.verification_checked_at = None
         link.previous_wise_user_id = link.wise_user_id if changed else None
+        if link.wise_user_id != wise_user_id:
+            # What Wise said about the previous Wise user is not about this one.
+            link.wise_user_state = None
+            link.wise_user_state_at = None
+            link.wise_user_deactivation_type = None
+            link.wise_user_deactivation_reason = None
     link.account_changed = changed
     link.status = LinkStatus.LINKED
     link.profile_id = profile_id
@@ -109,6 +119,11 @@ def store_link(
     link.refresh_last_error = None
     link.linked_at = now
     link.updated_at = now
+    # Wise advises asking for the verification status right after linking rather than waiting
+    # for a webhook: the worker does it at once (backend.services.verification.check_due).
+    link.verification_check_due_at = now
+    link.verification_check_attempts = 0
+    link.verification_check_last_error = None
     db.add(link)
     _event(db, link, event, now, detail=f"session {session_id}")
     if changed:
@@ -189,15 +204,93 @@ def apply_verification(
 
     ``as_of`` is when the fact was true (Wise's ``occurred_at``, or when the kit ``asked``). A
     fact older than the one already applied changes nothing, so late webhooks never move a link
-    back; an answer the kit just asked for also wins over a fact of the same instant.
+    back. Wise's event times have whole seconds, so an event stamped with the second in which
+    the kit asked may well be newer than the answer: an answer counts as of just before its
+    second, and such an event wins. A later answer still wins over an earlier one.
     Returns how many links changed status.
     """
+    if asked:
+        as_of = as_of.replace(microsecond=0) - timedelta(microseconds=1)
     changed = 0
     ids = ctx.db.exec(select(L.id).where(col(L.profile_id) == profile_id)).all()
     for link_id in ids:
         assert link_id is not None
         changed += _apply_verification_to(ctx, link_id, status, as_of, asked)
     return changed
+
+
+def apply_user_state(
+    *,
+    ctx: Context,
+    wise_user_id: int,
+    state: str,
+    deactivation_type: str | None,
+    deactivation_reason: str | None,
+    as_of: datetime,
+) -> int:
+    """Record a Wise user's state on every link to that user; the caller commits.
+
+    The newest ``occurred_at`` wins (Wise does not promise the order of events; within one
+    second the later of ACTIVE, WITHDRAW_ONLY, DEACTIVATED wins). A change is
+    recorded in the audit trail and notified as ``link.wise_user_state_changed``. The link's own
+    status is left alone: a DEACTIVATED user's tokens are revoked at Wise, and the kit learns
+    that the usual way, the next time it uses or refreshes them. Returns how many links changed.
+    """
+    db = ctx.db
+    changed = 0
+    ids = db.exec(select(L.id).where(col(L.wise_user_id) == wise_user_id)).all()
+    for link_id in ids:
+        before = reread(ctx, link_id) if link_id is not None else None
+        if before is None:
+            continue
+        # Read now: the UPDATE below also refreshes the loaded row.
+        previous, at = before.wise_user_state, before.wise_user_state_at
+        if not _newer_user_state(at, previous, as_of, state):
+            continue
+        same = (
+            col(L.wise_user_state_at).is_(None) if at is None else col(L.wise_user_state_at) == at
+        )
+        result = db.exec(
+            update(L)
+            .where(col(L.id) == link_id, col(L.wise_user_id) == wise_user_id, same)
+            .values(
+                wise_user_state=state,
+                wise_user_state_at=as_of,
+                wise_user_deactivation_type=deactivation_type,
+                wise_user_deactivation_reason=deactivation_reason,
+            )
+        )
+        if result.rowcount != 1 or previous == state:
+            continue
+        fresh = reread(ctx, link_id) if link_id is not None else None
+        assert fresh is not None
+        now = ctx.now()
+        detail = f"{previous or 'unknown'} -> {state}"
+        if deactivation_type:
+            detail += f" ({deactivation_type})"
+        _event(db, fresh, "wise_user_state_changed", now, detail=detail)
+        notifications.record(
+            ctx=ctx, now=now, link=fresh, event_type=notifications.WISE_USER_STATE_CHANGED
+        )
+        changed += 1
+    return changed
+
+
+# Wise's timestamps have whole seconds: of two states of the same second, the later step wins.
+USER_STATE_RANK = {"ACTIVE": 0, "WITHDRAW_ONLY": 1, "DEACTIVATED": 2}
+
+
+def _newer_user_state(
+    at: datetime | None, previous: str | None, as_of: datetime, state: str
+) -> bool:
+    if at is None or at < as_of:
+        return True
+    return at == as_of and USER_STATE_RANK.get(state, -1) > USER_STATE_RANK.get(previous or "", -1)
+
+
+def record_event(*, ctx: Context, link: WiseLink, event: str, detail: str | None) -> None:
+    """Add one entry to the link's audit trail (the caller commits)."""
+    _event(ctx.db, link, event, ctx.now(), detail=detail)
 
 
 def events(*, ctx: Context, customer_external_id: str) -> list[WiseLinkEvent]:
@@ -230,7 +323,7 @@ def _apply_verification_to(
         before = link.verification_status
         applied = link.verification_updated_at
         if applied is not None and (applied > as_of or (applied == as_of and not asked)):
-            return 0  # a newer fact (or, for a webhook, one of the same instant) is applied
+            return 0  # a newer fact (or, for a webhook, one of the same moment) is applied
         older = (
             col(L.verification_updated_at) <= as_of
             if asked

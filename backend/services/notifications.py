@@ -1,4 +1,4 @@
-"""Partner notifications: an outbox of link changes, POSTed to the partner with a signature.
+"""Partner notifications: an outbox of link, session and KYC review changes, POSTed signed.
 
 A change and its notification are written in one transaction, so a notification exists exactly
 when the change happened. Delivery is the worker's job and at-least-once: it claims a due row with
@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 import requests
@@ -33,7 +34,15 @@ from sqlmodel import col, select
 from backend import logs, metrics, outbound, retries
 from backend.context import Context
 from backend.leases import Leasable, new_owner
-from backend.models import NotificationStatus, PartnerNotification, WiseLink, WiseLinkPublic
+from backend.models import (
+    NotificationStatus,
+    OnboardingSession,
+    OnboardingSessionPublic,
+    PartnerNotification,
+    SessionStatus,
+    WiseLink,
+    WiseLinkPublic,
+)
 from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,6 +52,10 @@ VERIFIED = "link.verified"
 NOT_VERIFIED = "link.not_verified"
 REAUTHORIZATION_REQUIRED = "link.reauthorization_required"
 UNLINKED = "link.unlinked"
+# users#state-change: the Wise user was suspended, closed, or is active again.
+WISE_USER_STATE_CHANGED = "link.wise_user_state_changed"
+# A session's outcome, one per terminal status: session.linked, .declined, .failed, .expired.
+SESSION_PREFIX = "session."
 
 SIGNATURE_HEADER = "X-Onboarding-Signature"
 EVENT_ID_HEADER = "X-Onboarding-Event-Id"
@@ -71,6 +84,63 @@ def record(
     Returns the queued row, or None when no partner webhook URL is configured. The worker
     delivers it (``deliver_due``).
     """
+    body = {"link": WiseLinkPublic.of(link).model_dump(mode="json")}
+    return queue(
+        ctx=ctx,
+        now=now,
+        event_type=event_type,
+        customer_external_id=link.customer_external_id,
+        body=body,
+    )
+
+
+def record_session(
+    *, ctx: Context, now: datetime, row: OnboardingSession, **changes: Any
+) -> PartnerNotification | None:
+    """Queue ``session.<status>`` for a session ending now; the caller commits.
+
+    ``changes`` are the values the ending transition writes (the row may not show them yet).
+
+    ``session.failed`` carries the failure ``reason``; ``session.expired`` says whether the
+    launch link was never used (``not_launched``) or the customer left at Wise and never came
+    back (``abandoned_at_wise``).
+    """
+    session = session_view(row, **changes)
+    status = SessionStatus(session.status)
+    body: dict[str, Any] = {"session": session.model_dump(mode="json")}
+    if status == SessionStatus.FAILED:
+        body["reason"] = session.failure_reason
+    elif status == SessionStatus.EXPIRED:
+        body["reason"] = "not_launched" if row.launched_at is None else "abandoned_at_wise"
+    return queue(
+        ctx=ctx,
+        now=now,
+        event_type=SESSION_PREFIX + status,
+        customer_external_id=session.customer_external_id,
+        body=body,
+    )
+
+
+def session_view(row: OnboardingSession, **changes: Any) -> OnboardingSessionPublic:
+    """The public view of ``row`` with ``changes`` a transition is writing right now."""
+    view = OnboardingSessionPublic.of(row)
+    known = {
+        k: v.value if isinstance(v, Enum) else v
+        for k, v in changes.items()
+        if k in OnboardingSessionPublic.model_fields
+    }
+    return view.model_copy(update=known)
+
+
+def queue(
+    *,
+    ctx: Context,
+    now: datetime,
+    event_type: str,
+    customer_external_id: str,
+    body: dict[str, Any],
+) -> PartnerNotification | None:
+    """Add one notification, ``{id, type, created_at, customer_external_id, **body}``."""
     if not ctx.settings.partner_notifications_enabled:
         return None
     event_id = str(uuid.uuid4())
@@ -78,13 +148,13 @@ def record(
         "id": event_id,
         "type": event_type,
         "created_at": _iso(now),
-        "customer_external_id": link.customer_external_id,
-        "link": WiseLinkPublic.of(link).model_dump(mode="json"),
+        "customer_external_id": customer_external_id,
+        **body,
     }
     row = PartnerNotification(
         event_id=event_id,
         event_type=event_type,
-        customer_external_id=link.customer_external_id,
+        customer_external_id=customer_external_id,
         payload=json.dumps(payload, separators=(",", ":")),
         request_id=ctx.request_id,
         created_at=now,

@@ -4,16 +4,18 @@
 released in ``backend.services.onboarding``). In order, it:
 
 1. gets the shared client-credentials token (``backend.services.app_token``);
-2. signs the customer up with ``POST /v1/user/signup/registration_code``. The registration code
-   is made once per customer, kept encrypted, and reused by every retry and every later session;
+2. signs the customer up with ``POST /v1/user/signup/registration_code`` (first asking
+   ``POST /v1/users/exists`` when ``ONBOARDING_PREFILL_CHECK_USER_EXISTS`` is on). The
+   registration code is made once per customer, kept encrypted, and reused by every retry and
+   every later session;
 3. on 409 (the email already has a Wise account) tries that code: if it works, the account is
    the one the kit created earlier and was never claimed, so preparation goes on; if Wise refuses
    it, the customer logs in to their own account instead (link mode, ``existing_account``);
 4. takes a user token with the ``registration_code`` grant;
-5. creates the personal profile, or the business profile with its directors and owners. Each call
-   carries an ``X-idempotence-uuid`` derived from the customer's seed and the call, so a retry
-   never creates a second profile. A call Wise refuses is recorded and skipped: Wise asks the
-   customer for that data itself;
+5. creates the profiles in Wise's field names (``backend.services.prefill_profiles``): the
+   personal profile, or the business (v2 or v3, ``ONBOARDING_WISE_BUSINESS_PROFILE_API``) with
+   its representative, directors and owners, none of them twice on a retry. A call Wise refuses
+   is recorded and skipped: Wise asks the customer for that data itself;
 6. gets a claim code (valid 5 minutes) for the redirect.
 
 Transient failures are retried with backoff within ``ONBOARDING_PREFILL_TIME_BUDGET_SECONDS``;
@@ -41,18 +43,15 @@ from backend.context import Context
 from backend.crypto import TokenCipher
 from backend.models import (
     BusinessPrefill,
-    DirectorPrefill,
     OnboardingSession,
     PersonalPrefill,
     Prefill,
     PrefillAccount,
-    PrefillAddress,
-    UboPrefill,
 )
 from backend.security import hash_secret
 from backend.services.app_token import app_token, forget_app_token
-from backend.wise import WiseApiError, WiseClient, WiseOAuthError
-from backend.wise.client import api_error_codes
+from backend.services.prefill_profiles import create_profiles, refused
+from backend.wise import WiseApiError, WiseOAuthError
 from backend.wise.retry import Budget
 
 logger = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ def prepare(
     # No transaction stays open while Wise is called (the fast path above only read).
     db.commit()
 
-    if account.wise_user_id is None:
+    if account.wise_user_id is None and not _known_to_wise(ctx, budget, email):
         try:
             user_id = _with_app_token(
                 ctx,
@@ -121,7 +120,7 @@ def prepare(
                 # Wise refused the sign-up itself (e.g. an email it does not accept): the customer
                 # signs up or logs in on Wise's page instead.
                 logger.info("prefill: sign-up refused (%s); session %s: link mode", exc, session.id)
-                return Prepared(claim_code=None, errors=[_error("signup", exc)])
+                return Prepared(claim_code=None, errors=[refused("signup", exc)])
             # 409: the email has an account. It may be the one this kit made on an earlier try
             # whose answer was lost; the registration code below tells.
         else:
@@ -139,7 +138,14 @@ def prepare(
         logger.info("prefill: existing Wise account; session %s uses link mode", session.id)
         return Prepared(claim_code=None, existing_account=True)
 
-    errors = _create_profiles(wise, budget, user.access_token, account, session, data)
+    errors = create_profiles(
+        ctx=ctx,
+        budget=budget,
+        access_token=user.access_token,
+        account=account,
+        session=session,
+        data=data,
+    )
 
     try:
         claim_code = budget.call(
@@ -151,7 +157,7 @@ def prepare(
     except WiseApiError as exc:
         # Claimed between the two calls, or refused: the customer logs in at Wise instead.
         logger.info("prefill: claim refused (%s); session %s: link mode", exc, session.id)
-        errors.append(_error("claim_account", exc))
+        errors.append(refused("claim_account", exc))
         return Prepared(claim_code=None, existing_account=True, errors=errors)
     return Prepared(claim_code=claim_code, errors=errors)
 
@@ -210,192 +216,34 @@ def _remember_user(ctx: Context, account: PrefillAccount, user_id: int) -> None:
     ctx.db.commit()
 
 
-def _with_app_token(ctx: Context, budget: Budget, call: Callable[[str, float], T]) -> T:
+def _known_to_wise(ctx: Context, budget: Budget, email: str) -> bool:
+    """With ONBOARDING_PREFILL_CHECK_USER_EXISTS, ask Wise first whether the email has an account.
+
+    Wise recommends ``POST /v1/users/exists`` before a sign-up. True skips the sign-up: the
+    registration code then tells whether the account is one this kit made earlier (preparation
+    goes on) or the customer's own (log in and link). Off by default: the sign-up's 409 tells
+    the same thing in one call fewer when the email is new.
+    """
+    if not ctx.settings.prefill_check_user_exists:
+        return False
+    return _with_app_token(
+        ctx,
+        budget,
+        lambda token, timeout: ctx.wise.user_exists(app_token=token, email=email, timeout=timeout),
+        what="Wise users/exists",
+    )
+
+
+def _with_app_token(
+    ctx: Context, budget: Budget, call: Callable[[str, float], T], what: str = "Wise sign-up"
+) -> T:
     """Run ``call(token, timeout)`` with the shared application token; renew it once on 401."""
     for attempt in range(2):
         token = app_token(ctx=ctx, budget=budget)
         try:
-            return budget.call(partial(call, token), what="Wise sign-up")
+            return budget.call(partial(call, token), what=what)
         except WiseApiError as exc:
             if exc.status != 401 or attempt:
                 raise
             forget_app_token(ctx=ctx)
     raise AssertionError("unreachable")
-
-
-# -- profiles ----------------------------------------------------------------------------------
-
-
-def _create_profiles(
-    wise: WiseClient,
-    budget: Budget,
-    access_token: str,
-    account: PrefillAccount,
-    session: OnboardingSession,
-    data: Prefill,
-) -> list[dict[str, Any]]:
-    """Create the profile(s); return the calls Wise refused. Transient failures propagate."""
-    seed = uuid.UUID(account.idempotence_seed)
-
-    def idempotence_uuid(call: str) -> str:
-        # Same customer account and same call: same uuid, on every retry and every session.
-        return str(uuid.uuid5(seed, call))
-
-    if isinstance(data, PersonalPrefill):
-        try:
-            budget.call(
-                lambda timeout: wise.create_profile(
-                    kind="personal",
-                    access_token=access_token,
-                    body=personal_body(session, data),
-                    idempotence_uuid=idempotence_uuid("personal_profile"),
-                    timeout=timeout,
-                ),
-                what="Wise personal profile",
-            )
-        except WiseApiError as exc:
-            return [_error("personal_profile", exc)]
-        return []
-
-    try:
-        business = budget.call(
-            lambda timeout: wise.create_profile(
-                kind="business",
-                access_token=access_token,
-                body=business_body(session, data),
-                idempotence_uuid=idempotence_uuid("business_profile"),
-                timeout=timeout,
-            ),
-            what="Wise business profile",
-        )
-    except WiseApiError as exc:
-        return [_error("business_profile", exc), *_skipped(data)]
-    try:
-        profile_id = int(business["id"])
-    except (KeyError, TypeError, ValueError):
-        # Recorded, not raised: a retry would replay the same answer (same idempotence uuid), so
-        # raising would turn every later launch into a 503. The customer completes it at Wise.
-        logger.warning("prefill: Wise's business profile answer has no id")
-        problem = {"call": "business_profile", "status": None, "codes": ["answer_without_id"]}
-        return [problem, *_skipped(data)]
-    errors: list[dict[str, Any]] = []
-    people = (
-        ("directors", [director_body(d) for d in data.directors]),
-        ("ubos", [ubo_body(u) for u in data.ubos]),
-    )
-    for kind, items in people:
-        if not items:
-            continue
-
-        def add(timeout: float, kind: str = kind, items: list[dict[str, Any]] = items) -> object:
-            return wise.add_business_people(
-                access_token=access_token,
-                profile_id=profile_id,
-                kind=kind,
-                people=items,
-                idempotence_uuid=idempotence_uuid(kind),
-                timeout=timeout,
-            )
-
-        try:
-            budget.call(add, what=f"Wise {kind}")
-        except WiseApiError as exc:
-            errors.append(_error(kind, exc))
-    return errors
-
-
-def _skipped(data: BusinessPrefill) -> list[dict[str, Any]]:
-    """Directors and owners that were not sent because the business profile is missing."""
-    people = (("directors", data.directors), ("ubos", data.ubos))
-    return [
-        {"call": kind, "status": None, "codes": ["skipped_without_business_profile"]}
-        for kind, items in people
-        if items
-    ]
-
-
-def _error(call: str, exc: WiseApiError) -> dict[str, Any]:
-    """A refused call as recorded on the session: which call, the status and Wise's codes."""
-    logger.info("prefill: Wise refused %s (%s)", call, exc.status)
-    return {"call": call, "status": exc.status, "codes": api_error_codes(exc.body)}
-
-
-# -- request bodies, in Wise's field names -----------------------------------------------------
-
-
-def personal_body(session: OnboardingSession, data: PersonalPrefill) -> dict[str, Any]:
-    """``POST /v2/profiles/personal-profile``."""
-    dob = session.customer_date_of_birth
-    return _compact(
-        {
-            "firstName": data.first_name,
-            "lastName": data.last_name,
-            "preferredName": data.preferred_name,
-            "dateOfBirth": dob.isoformat() if dob else None,
-            "nationality": data.nationality,
-            "externalCustomerId": session.customer_external_id,
-            "address": address_body(data.address),
-            "contactDetails": {"email": session.customer_email, "phoneNumber": data.phone_number},
-            "occupations": (
-                [{"code": data.occupation, "format": "FREE_FORM"}] if data.occupation else None
-            ),
-        }
-    )
-
-
-def business_body(session: OnboardingSession, data: BusinessPrefill) -> dict[str, Any]:
-    """``POST /v3/profiles/business-profile``."""
-    return _compact(
-        {
-            "businessName": data.business_name,
-            "registrationNumber": data.registration_number,
-            "companyType": data.company_type,
-            "externalCustomerId": session.customer_external_id,
-            "address": address_body(data.address),
-        }
-    )
-
-
-def director_body(director: DirectorPrefill) -> dict[str, Any]:
-    """One item of ``POST /v1/profiles/{id}/directors``."""
-    return _compact(
-        {
-            "firstName": director.first_name,
-            "lastName": director.last_name,
-            "dateOfBirth": director.date_of_birth,
-            "countryOfResidenceIso3Code": director.country_of_residence,
-        }
-    )
-
-
-def ubo_body(ubo: UboPrefill) -> dict[str, Any]:
-    """One item of ``POST /v1/profiles/{id}/ubos``."""
-    return _compact(
-        {
-            "name": ubo.name,
-            "dateOfBirth": ubo.date_of_birth,
-            "countryOfResidenceIso3Code": ubo.country_of_residence,
-            "addressFirstLine": ubo.address_first_line,
-            "postCode": ubo.post_code,
-            "ownershipPercentage": ubo.ownership_percentage,
-        }
-    )
-
-
-def address_body(address: PrefillAddress | None) -> dict[str, Any] | None:
-    """An address in Wise's shape."""
-    if address is None:
-        return None
-    return _compact(
-        {
-            "addressFirstLine": address.first_line,
-            "city": address.city,
-            "postCode": address.post_code,
-            "countryIso3Code": address.country,
-            "stateCode": address.state_code,
-        }
-    )
-
-
-def _compact(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}

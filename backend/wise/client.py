@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -29,14 +29,18 @@ from backend.wise.errors import (
     WiseProtocolError,
     WiseUnavailable,
 )
+from backend.wise.paths import WisePath
 
 ERROR_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z", re.ASCII)
 ERROR_PATH_RE = re.compile(r"^[A-Za-z0-9_.\[\]-]{1,64}\Z", re.ASCII)
 IDEMPOTENCE_HEADER = "X-idempotence-uuid"
-PROFILE_PATHS = {
-    "personal": "/v2/profiles/personal-profile",
-    "business": "/v3/profiles/business-profile",
+ProfileKind = Literal["personal", "business_v2", "business_v3"]
+PROFILE_PATHS: dict[str, WisePath] = {
+    "personal": WisePath.PERSONAL_PROFILE,
+    "business_v2": WisePath.BUSINESS_PROFILE_V2,
+    "business_v3": WisePath.BUSINESS_PROFILE_V3,
 }
+PEOPLE_PATHS: dict[str, WisePath] = {"directors": WisePath.DIRECTORS, "ubos": WisePath.UBOS}
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,7 @@ class WiseClient:
             outbound.mount(oauth)
             with oauth, outbound.deadline(self._total(timeout)):
                 token = oauth.fetch_token(
-                    self._url("/oauth/token"),
+                    self._url(WisePath.TOKEN),
                     timeout=self._timeouts(timeout),
                     allow_redirects=False,
                     **form,
@@ -198,9 +202,25 @@ class WiseClient:
 
     def get_profile(self, *, access_token: str, profile_id: int) -> dict[str, Any]:
         """Read one profile with the user's token (``GET /v2/profiles/{id}``)."""
-        return self._api("GET", f"/v2/profiles/{int(profile_id)}", access_token=access_token)
+        return self._api(
+            "GET", WisePath.PROFILE.at(profile_id=int(profile_id)), access_token=access_token
+        )
 
     # -- Onboarding API (prefill) --------------------------------------------------------------
+
+    def user_exists(self, *, app_token: str, email: str, timeout: float | None = None) -> bool:
+        """``POST /v1/users/exists`` (client-credentials token): does the email have an account?"""
+        body = self._api(
+            "POST",
+            WisePath.USERS_EXISTS,
+            access_token=app_token,
+            json={"email": email},
+            timeout=timeout,
+        )
+        exists = body.get("exists")
+        if not isinstance(exists, bool):
+            raise WiseProtocolError("users/exists answered without a boolean exists")
+        return exists
 
     def sign_up(
         self,
@@ -217,7 +237,7 @@ class WiseClient:
         """
         body = self._api(
             "POST",
-            "/v1/user/signup/registration_code",
+            WisePath.SIGN_UP,
             access_token=app_token,
             json={"email": email, "registrationCode": registration_code, "language": language},
             timeout=timeout,
@@ -227,10 +247,17 @@ class WiseClient:
         except (KeyError, TypeError, ValueError):
             raise WiseProtocolError("sign-up answered without a user id") from None
 
+    def list_profiles(self, *, access_token: str, timeout: float | None = None) -> list[Any]:
+        """``GET /v2/profiles``: every profile the user token covers."""
+        body = self._call("GET", WisePath.PROFILES, access_token=access_token, timeout=timeout)
+        if not isinstance(body, list):
+            raise WiseProtocolError("GET /v2/profiles answered no JSON list")
+        return body
+
     def create_profile(
         self,
         *,
-        kind: Literal["personal", "business"],
+        kind: ProfileKind,
         access_token: str,
         body: Mapping[str, Any],
         idempotence_uuid: str,
@@ -238,9 +265,11 @@ class WiseClient:
     ) -> dict[str, Any]:
         """Create a personal or business profile; a repeat with the same uuid creates nothing.
 
-        ``POST /v2/profiles/personal-profile`` or ``POST /v3/profiles/business-profile``.
+        ``POST /v2/profiles/personal-profile``, ``/v2/profiles/business-profile`` or
+        ``/v3/profiles/business-profile``. Wise documents the v3 answer without a body, so it
+        may come back empty.
         """
-        return self._api(
+        answer = self._call(
             "POST",
             PROFILE_PATHS[kind],
             access_token=access_token,
@@ -248,6 +277,25 @@ class WiseClient:
             headers={IDEMPOTENCE_HEADER: idempotence_uuid},
             timeout=timeout,
         )
+        if answer is None:
+            return {}
+        if not isinstance(answer, dict):
+            raise WiseProtocolError(f"POST {kind} profile answered a body that is not an object")
+        return answer
+
+    def business_people(
+        self, *, access_token: str, profile_id: int, kind: str, timeout: float | None = None
+    ) -> list[Any]:
+        """``GET /v1/profiles/{id}/directors`` or ``/ubos``: the people Wise holds now."""
+        body = self._call(
+            "GET",
+            PEOPLE_PATHS[kind].at(profile_id=int(profile_id)),
+            access_token=access_token,
+            timeout=timeout,
+        )
+        if not isinstance(body, list):
+            raise WiseProtocolError(f"GET {kind} answered no JSON list")
+        return body
 
     def add_business_people(
         self,
@@ -256,22 +304,22 @@ class WiseClient:
         profile_id: int,
         kind: str,
         people: list[dict[str, Any]],
-        idempotence_uuid: str,
         timeout: float | None = None,
     ) -> list[Any]:
-        """``POST /v1/profiles/{id}/directors`` or ``/ubos``; Wise answers with all of them."""
-        if kind not in ("directors", "ubos"):
-            raise ValueError("kind must be directors or ubos")
+        """``POST /v1/profiles/{id}/directors`` or ``/ubos``; Wise answers with all of them.
+
+        Wise documents no idempotence header for these calls: a repeat adds the people again,
+        so callers read the current list first (``business_people``).
+        """
         body = self._call(
             "POST",
-            f"/v1/profiles/{int(profile_id)}/{kind}",
+            PEOPLE_PATHS[kind].at(profile_id=int(profile_id)),
             access_token=access_token,
             json=people,
-            headers={IDEMPOTENCE_HEADER: idempotence_uuid},
             timeout=timeout,
         )
         if not isinstance(body, list):
-            raise WiseProtocolError(f"POST /v1/profiles/{{id}}/{kind} answered no JSON list")
+            raise WiseProtocolError(f"POST {kind} answered no JSON list")
         return body
 
     def claim_account(
@@ -280,7 +328,7 @@ class WiseClient:
         """Get a ``claim_account_code`` (valid 5 minutes) for the customer's redirect."""
         body = self._api(
             "POST",
-            "/v1/user/claim-account",
+            WisePath.CLAIM_ACCOUNT,
             access_token=access_token,
             json={"registrationCode": registration_code},
             timeout=timeout,
@@ -298,7 +346,7 @@ class WiseClient:
         ``POST /v3/profiles/{id}/verification-status/bank-transfer?source_currencies=...``
         """
         query = urlencode({"source_currencies": ",".join(source_currencies)})
-        path = f"/v3/profiles/{int(profile_id)}/verification-status/bank-transfer?{query}"
+        path = f"{WisePath.VERIFICATION_STATUS.at(profile_id=int(profile_id))}?{query}"
         return self._api("POST", path, access_token=access_token)
 
     def simulate_verification(self, *, access_token: str, profile_id: int) -> None:
@@ -308,8 +356,40 @@ class WiseClient:
         """
         self._call(
             "POST",
-            f"/v1/simulation/profiles/{int(profile_id)}/verifications",
+            WisePath.SIMULATE_VERIFICATION.at(profile_id=int(profile_id)),
             access_token=access_token,
+        )
+
+    # -- Hosted KYC (user token) ---------------------------------------------------------------
+
+    def list_kyc_reviews(self, *, access_token: str, profile_id: int) -> list[Any]:
+        """``GET /v1/profiles/{id}/kyc-reviews``: the profile's active reviews (first 100)."""
+        path = f"{WisePath.KYC_REVIEWS.at(profile_id=int(profile_id))}?pageNumber=1&pageSize=100"
+        body = self._call("GET", path, access_token=access_token)
+        if not isinstance(body, list):
+            raise WiseProtocolError("GET kyc-reviews answered no JSON list")
+        return body
+
+    def get_kyc_review(
+        self, *, access_token: str, profile_id: int, kyc_review_id: str
+    ) -> dict[str, Any]:
+        """``GET /v2/profiles/{id}/kyc-reviews/{reviewId}``."""
+        path = WisePath.KYC_REVIEW.at(profile_id=int(profile_id), kyc_review_id=kyc_review_id)
+        return self._api("GET", path, access_token=access_token)
+
+    def kyc_review_link(
+        self, *, access_token: str, profile_id: int, kyc_review_id: str, redirect_url: str
+    ) -> dict[str, Any]:
+        """``PATCH /v1/profiles/{id}/kyc-reviews/{reviewId}`` with ``redirectUrl``.
+
+        Answers the review; a review waiting for the customer carries ``link.value``, Wise's
+        hosted page, valid 5 minutes.
+        """
+        path = WisePath.KYC_REVIEW_REDIRECT.at(
+            profile_id=int(profile_id), kyc_review_id=kyc_review_id
+        )
+        return self._api(
+            "PATCH", path, access_token=access_token, json={"redirectUrl": redirect_url}
         )
 
     # -- application subscriptions (client-credentials token) --------------------------------
@@ -323,18 +403,36 @@ class WiseClient:
             "trigger_on": trigger_on,
             "delivery": {"version": "2.0.0", "url": url},
         }
-        return self._api("POST", _subscriptions_path(client_key), access_token=app_token, json=body)
+        path = WisePath.SUBSCRIPTIONS.at(client_key=client_key)
+        return self._api("POST", path, access_token=app_token, json=body)
 
     def list_subscriptions(self, *, app_token: str, client_key: str) -> list[dict[str, Any]]:
         """List the application's subscriptions."""
-        body = self._call("GET", _subscriptions_path(client_key), access_token=app_token)
+        path = WisePath.SUBSCRIPTIONS.at(client_key=client_key)
+        body = self._call("GET", path, access_token=app_token)
         if not isinstance(body, list):
             raise WiseProtocolError("subscription list is not a JSON array")
         return [item for item in body if isinstance(item, dict)]
 
+    def send_test_notification(
+        self, *, app_token: str, client_key: str, subscription_id: str
+    ) -> list[dict[str, Any]]:
+        """Ask Wise to send a test notification to one subscription; its deliveries.
+
+        ``POST /v3/applications/{clientKey}/subscriptions/{id}/test-notifications`` answers
+        ``[{"delivery_id", "created_at"}]``; the delivery arrives like a real one, later.
+        """
+        path = WisePath.TEST_NOTIFICATIONS.at(
+            client_key=client_key, subscription_id=subscription_id
+        )
+        body = self._call("POST", path, access_token=app_token)
+        if not isinstance(body, list):
+            raise WiseProtocolError("test-notifications answered no JSON list")
+        return [item for item in body if isinstance(item, dict)]
+
     def delete_subscription(self, *, app_token: str, client_key: str, subscription_id: str) -> None:
         """Delete one application subscription."""
-        path = f"{_subscriptions_path(client_key)}/{quote(subscription_id, safe='')}"
+        path = WisePath.SUBSCRIPTION.at(client_key=client_key, subscription_id=subscription_id)
         self._call("DELETE", path, access_token=app_token)
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -464,10 +562,6 @@ def _observed(endpoint: str) -> Iterator[None]:
     finally:
         metrics.WISE_CALLS.labels(endpoint=endpoint, outcome=outcome).inc()
         metrics.WISE_CALL_SECONDS.labels(endpoint=endpoint).observe(time.perf_counter() - started)
-
-
-def _subscriptions_path(client_key: str) -> str:
-    return f"/v3/applications/{quote(client_key, safe='')}/subscriptions"
 
 
 def _route(path: str) -> str:

@@ -54,6 +54,12 @@ NEXT_STEP = {
 }
 DEFAULT_NEXT_STEP = "Please try again from your account page."
 SIMULATION_STARTED = "Wise is verifying your profile. This page updates when Wise tells us."
+KYC_RETURN_TEXT = {
+    "success": "Thank you. Wise is checking the information you gave.",
+    "closed": "You left Wise's page before finishing. Wise still needs this information.",
+    "expired": "The link to Wise's page expired. Please try again.",
+}
+KYC_RETURN_PROBLEM = "Something went wrong at Wise. Please try again from your account page."
 NOT_CONNECTED = "Your Wise account is not connected any more. Reload the page to see why."
 
 
@@ -71,6 +77,16 @@ class AcmeConfig:
     def return_url(self) -> str:
         """The URL the kit sends customers back to (allowlisted in the kit)."""
         return f"{self.public_url.rstrip('/')}/wise/return"
+
+    @property
+    def refresh_url(self) -> str:
+        """Where a dead launch link sends the customer, to start afresh (allowlisted)."""
+        return f"{self.public_url.rstrip('/')}/wise/refresh"
+
+    @property
+    def kyc_return_url(self) -> str:
+        """Where the kit sends customers back from Wise's KYC page (allowlisted)."""
+        return f"{self.public_url.rstrip('/')}/wise/kyc-return"
 
 
 def create_acme_app(config: AcmeConfig) -> Flask:
@@ -154,6 +170,7 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
             "account.html",
             customer=customer,
             link=link,
+            kyc=_read_kyc(kit, customer, link),
             problem=problem or link_problem,
             connected_said=False,
         )
@@ -187,6 +204,69 @@ def register_routes(app: Flask, config: AcmeConfig, kit: KitClient) -> None:
         if customer.prefill is None:
             abort(404)
         return start(customer, session_body(config, customer, prefill=True))
+
+    @app.get("/wise/refresh")
+    def refresh() -> ResponseReturnValue:
+        """A dead launch link brought the customer here: start them a fresh session.
+
+        The kit's ``refresh_url``: Acme signs the customer in as usual (its session cookie), then
+        mints a new session in the mode of the one that died.
+        """
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        try:
+            dead = kit.get_session(request.args.get("session_id", ""))
+        except (KitApiError, OSError):
+            dead = {}
+        if dead.get("customer_external_id") != customer.external_id:
+            return redirect(url_for("account"), code=303)
+        prefill = dead.get("mode") == "prefill" and customer.prefill is not None
+        return start(customer, session_body(config, customer, prefill=prefill))
+
+    @app.post("/wise/kyc/<review_id>/continue")
+    def continue_with_wise(review_id: str) -> ResponseReturnValue:
+        """Send the customer to Wise's page for a review that waits for them (Hosted KYC)."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        try:
+            launch = kit.launch_kyc_review(
+                customer.external_id, review_id, return_url=config.kyc_return_url
+            )
+        except (KitApiError, OSError):
+            return render_account(customer, "We could not open Wise's page. Please try again."), 502
+        return redirect(launch["launch_url"], code=303)
+
+    @app.get("/wise/kyc-return")
+    def kyc_return() -> ResponseReturnValue:
+        """Back from Wise's KYC page. The status is a hint: the review comes from the kit."""
+        customer = current_customer()
+        if customer is None:
+            return redirect(url_for("index"))
+        review_id = request.args.get("kyc_review_id", "")
+        try:
+            reviews = kit.kyc_reviews(customer.external_id)
+        except KitApiError as exc:
+            abort(404 if exc.status == 404 else 502)
+        except OSError:
+            abort(502)
+        # Anyone can type a return URL; only a review of the logged-in customer is shown.
+        review = next((r for r in reviews if r.get("id") == review_id), None)
+        if review is None:
+            abort(404)
+        status = request.args.get("status", "")
+        link, problem = _read_link(kit, customer)
+        return render_template(
+            "kyc_result.html",
+            customer=customer,
+            status=status,
+            text=KYC_RETURN_TEXT.get(status, KYC_RETURN_PROBLEM),
+            review=review,
+            link=link,
+            problem=problem,
+            connected_said=False,
+        )
 
     @app.post("/wise/check")
     def check_with_wise() -> ResponseReturnValue:
@@ -304,7 +384,12 @@ def session_body(config: AcmeConfig, customer: Customer, *, prefill: bool) -> di
         described["date_of_birth"] = customer.date_of_birth
     if customer.registration_number:
         described["registration_number"] = customer.registration_number
-    body: dict[str, Any] = {"customer": described, "return_url": config.return_url}
+    body: dict[str, Any] = {
+        "customer": described,
+        "return_url": config.return_url,
+        # A dead launch link comes back to /wise/refresh instead of ending on a dead page.
+        "refresh_url": config.refresh_url,
+    }
     if prefill:
         body["mode"] = "prefill"
         described["prefill"] = customer.prefill
@@ -320,6 +405,18 @@ def next_step(customer: Customer, reason: object) -> str:
 def verification_text(status: str) -> str:
     """What the account page says about a verification status (also sent to its poller)."""
     return VERIFICATION_TEXT.get(status, VERIFICATION_TEXT["unknown"])
+
+
+def _read_kyc(kit: KitClient, customer: Customer, link: dict[str, object]) -> list[dict[str, Any]]:
+    """The KYC reviews to show: those waiting for the customer, and those Wise is checking."""
+    if link.get("status") != "linked":
+        return []
+    try:
+        reviews = kit.kyc_reviews(customer.external_id)
+    except (KitApiError, OSError):
+        return []
+    shown = ("WAITING_CUSTOMER_INPUT", "PROCESSING")
+    return [r for r in reviews if r.get("status") in shown]
 
 
 def _read_link(kit: KitClient, customer: Customer) -> tuple[dict[str, object], str | None]:

@@ -33,15 +33,30 @@ MARY_PREFILL: dict[str, Any] = {
     "occupation": "Mathematician",
 }
 
+ENGINES_ADDRESS: dict[str, Any] = {
+    "first_line": "1 Dorset Street",
+    "city": "London",
+    "post_code": "W1U 4EG",
+    "country": "GBR",
+}
+
 ENGINES_PREFILL: dict[str, Any] = {
     "business_name": "Difference Engines Ltd",
     "registration_number": "SC123456",
     "company_type": "LIMITED",
-    "address": {
-        "first_line": "1 Dorset Street",
-        "city": "London",
-        "post_code": "W1U 4EG",
-        "country": "GBR",
+    "company_role": "DIRECTOR",
+    "first_level_category": "CONSULTING_IT_BUSINESS_SERVICES",
+    "second_level_category": "SCIENTIFIC_AND_TECHNICAL_CONSULTING",
+    "webpage": "https://engines.example",
+    "business_free_form_description": "Calculating engines, designed and built to order.",
+    "address": ENGINES_ADDRESS,
+    # The person who acts for the company at Wise: Charles, who logs in to Acme for it.
+    "business_representative": {
+        "first_name": "Charles",
+        "last_name": "Babbage",
+        "date_of_birth": "1971-12-26",
+        "phone_number": "+447700900456",
+        "address": ENGINES_ADDRESS,
     },
     "directors": [
         {

@@ -70,6 +70,22 @@ class KitClient:
             "POST", f"/api/v1/customers/{external_id}/wise-link/simulate-verification"
         )
 
+    def kyc_reviews(self, external_id: str) -> list[dict[str, Any]]:
+        """``GET /api/v1/customers/<external_id>/wise-link/kyc-reviews``: what Wise needs."""
+        body = self._call("GET", f"/api/v1/customers/{external_id}/wise-link/kyc-reviews")
+        reviews = body.get("kyc_reviews")
+        return reviews if isinstance(reviews, list) else []
+
+    def launch_kyc_review(
+        self, external_id: str, review_id: str, *, return_url: str
+    ) -> dict[str, Any]:
+        """``POST .../wise-link/kyc-reviews/<id>/launch``: a single-use link to Wise's page."""
+        return self._call(
+            "POST",
+            f"/api/v1/customers/{external_id}/wise-link/kyc-reviews/{review_id}/launch",
+            json={"return_url": return_url},
+        )
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = self._http.request(method, self._base + path, timeout=self._timeout, **kwargs)
         body = response.json() if response.content else {}

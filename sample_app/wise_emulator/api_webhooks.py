@@ -1,10 +1,13 @@
 """Webhook subscriptions: application level (client-credentials token) and profile level.
 
-Unlike Wise, plain ``http://`` and loopback targets are allowed, so tests can receive locally.
+Delivery URLs follow Wise's rules: https on port 443, a domain name (no IP address), no query
+string. The demo-only switch ``demo_allow_loopback_http_webhooks`` also lets loopback URLs in
+(plain http, any port), so a kit on localhost can receive.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,14 +68,47 @@ def parse_subscription(allowed_events: tuple[str, ...]) -> tuple[str, str, str, 
         raise validation_error(
             422, "INVALID", f"Only schema version {SCHEMA_VERSION} is emulated", "delivery.version"
         )
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
-        raise validation_error(422, "INVALID", "Invalid webhook URL", "delivery.url", [url])
-    if parts.query and emulator().store.switches.reject_webhook_query_string:
-        raise validation_error(
-            422, "INVALID", "Webhook URL must not contain a query string", "delivery.url", [url]
-        )
+    problem = webhook_url_problem(url)
+    if problem:
+        raise validation_error(422, "INVALID", problem, "delivery.url", [url])
     return str(data["name"]), trigger_on, version, url
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why Wise would refuse ``url`` as a delivery URL, or None.
+
+    Wise: "Has a valid domain name (IPs are disallowed)", "Listens to HTTPS requests on port
+    443", "Does not include any query arguments in the URL".
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "Invalid webhook URL"
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host or parts.fragment:
+        return "Invalid webhook URL"
+    if parts.query:
+        return "Webhook URL must not contain a query string"
+    loopback = host in LOOPBACK_HOSTS or host.endswith(".localhost")
+    if loopback and emulator().store.switches.demo_allow_loopback_http_webhooks:
+        return None
+    if parts.scheme != "https":
+        return "Webhook URL must use HTTPS"
+    if port not in (None, 443):
+        return "Webhook URL must listen on port 443"
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return "Webhook URL must have a domain name; IP addresses are not allowed"
+    if "." not in host:
+        return "Webhook URL must have a valid domain name"
+    return None
 
 
 def save(state: Emulator, subscription: Subscription) -> Response:

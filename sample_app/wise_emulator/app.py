@@ -11,6 +11,7 @@ from flask import Flask, Response, request
 from jinja2 import StrictUndefined
 
 from . import (
+    api_kyc,
     api_onboarding,
     api_profiles,
     api_users,
@@ -23,11 +24,12 @@ from . import (
     simulation,
     ui,
     ui_claim,
+    ui_kyc,
     ui_signup,
 )
 from .config import EmulatorConfig
 from .errors import register_error_handlers
-from .faults import apply_fault
+from .faults import apply_fault, lost_answer
 from .state import EXTENSION_KEY, Emulator
 from .ui_flow import register_ui_error_handler
 
@@ -85,7 +87,9 @@ def register_blueprints(app: Flask, config: EmulatorConfig) -> None:
         api_profiles.bp,
         api_onboarding.bp,
         api_webhooks.bp,
+        api_kyc.bp,
         simulation.bp,
+        ui_kyc.bp,
     ):
         app.register_blueprint(blueprint)
     if config.enable_control_api:
@@ -129,6 +133,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         """Add Wise's tracing headers and the pages' security headers."""
+        response = lost_answer() or response
         correlation = request.headers.get("X-External-Correlation-Id")
         if correlation:
             response.headers["X-External-Correlation-Id"] = correlation

@@ -38,6 +38,12 @@ KIT_REDIRECT_URI = "http://localhost:5000/oauth/wise/callback"
     default=None,
     help="The partner app customers start from; the landing page at / links to it.",
 )
+@click.option(
+    "--demo-allow-loopback-http-webhooks",
+    is_flag=True,
+    help="Demo only: accept http:// and loopback webhook URLs (Wise accepts only https on port "
+    "443 at a domain name).",
+)
 def emulator(
     host: str,
     port: int,
@@ -47,6 +53,7 @@ def emulator(
     redirect_uris: tuple[str, ...],
     client_name: str,
     partner_app_url: str | None,
+    demo_allow_loopback_http_webhooks: bool,
 ) -> None:
     """Serve a local Wise emulator (authorize pages, OAuth, profiles, webhooks)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -57,7 +64,13 @@ def emulator(
         redirect_uris=list(redirect_uris),
         name=client_name,
     )
-    app = create_emulator_app(EmulatorConfig(clients=[client], partner_app_url=partner_app_url))
+    app = create_emulator_app(
+        EmulatorConfig(
+            clients=[client],
+            partner_app_url=partner_app_url,
+            demo_allow_loopback_http_webhooks=demo_allow_loopback_http_webhooks,
+        )
+    )
     server = ServerThread(app, host=host, port=port).start()
     url = f"http://{host}:{server.port}"
     click.echo(f"Wise emulator on {url}")

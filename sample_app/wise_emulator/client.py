@@ -104,6 +104,21 @@ class EmulatorControl:
         """Revoke all tokens of a user (by id or email), as a disconnect at Wise does."""
         return cast(dict[str, Any], self._call("POST", f"/users/{user}/revoke"))
 
+    def set_user_state(
+        self,
+        user: str | int,
+        state: str,
+        deactivation_type: str | None = None,
+        deactivation_reason: str | None = None,
+    ) -> dict[str, Any]:
+        """Move a user to ACTIVE / WITHDRAW_ONLY / DEACTIVATED; emits ``users#state-change``."""
+        payload = {
+            "state": state,
+            "deactivation_type": deactivation_type,
+            "deactivation_reason": deactivation_reason,
+        }
+        return cast(dict[str, Any], self._call("POST", f"/users/{user}/state", payload))
+
     def change_email(self, user: str | int, new_email: str) -> dict[str, Any]:
         """Change a user's email; all of the user's tokens are revoked."""
         return cast(
@@ -146,11 +161,13 @@ class EmulatorControl:
         grant_type: str | None = None,
         body: dict[str, Any] | None = None,
         hold: bool = False,
+        lose_answer: bool = False,
     ) -> dict[str, Any]:
         """Make the next ``count`` matching requests wait and/or fail (``path`` may be a glob).
 
         ``hold`` parks each matching request until ``release_fault`` (at most 30 s); watch
-        ``fault(id)["waiting"]`` to know when one is parked.
+        ``fault(id)["waiting"]`` to know when one is parked. ``lose_answer`` carries the request
+        out, then answers ``status`` instead: Wise did the work, the caller never heard.
         """
         payload = {
             "method": method,
@@ -161,6 +178,7 @@ class EmulatorControl:
             "grant_type": grant_type,
             "body": body,
             "hold": hold,
+            "lose_answer": lose_answer,
         }
         return cast(dict[str, Any], self._call("POST", "/faults", payload))
 
@@ -206,6 +224,37 @@ class EmulatorControl:
     def create_transfer(self, profile_id: int) -> dict[str, Any]:
         """Create a transfer for a profile (emits ``transfers#state-change``)."""
         return cast(dict[str, Any], self._call("POST", "/transfers", {"profile_id": profile_id}))
+
+    def set_verification_routes(
+        self, profile_id: int, routes: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Set the verification-status answer per currency, e.g. mixed or limited routes."""
+        return cast(
+            dict[str, Any],
+            self._call("PUT", f"/profiles/{profile_id}/verification-routes", {"routes": routes}),
+        )
+
+    def create_kyc_review(
+        self,
+        profile_id: int,
+        *,
+        trigger: str = "TRANSFER",
+        trigger_id: int | str | None = None,
+        requirement: str | None = None,
+    ) -> dict[str, Any]:
+        """Make Wise need more from the customer (Hosted KYC); returns the waiting review."""
+        payload: dict[str, Any] = {"trigger": trigger}
+        if trigger_id is not None:
+            payload["trigger_id"] = trigger_id
+        if requirement is not None:
+            payload["requirement"] = requirement
+        return cast(
+            dict[str, Any], self._call("POST", f"/profiles/{profile_id}/kyc-reviews", payload)
+        )
+
+    def kyc_reviews(self) -> list[dict[str, Any]]:
+        """Every KYC review with its requirements, ``profile_id`` and ``redirectUrl``."""
+        return cast(list[dict[str, Any]], self._call("GET", "/kyc-reviews"))
 
     def set_verification(self, profile_id: int, state: str = "verified") -> dict[str, Any]:
         """Set a profile's verification state and emit the verification webhook."""

@@ -76,6 +76,10 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 
+# Switches that take one of a few words.
+CHOICES: dict[str, tuple[str, ...]] = {"business_profile_v3_answer": ("profile", "empty")}
+
+
 @dataclass
 class Switches:
     """Run-time switches; each one picks a behaviour Wise's documentation leaves unconfirmed.
@@ -98,12 +102,18 @@ class Switches:
     revoked_refresh_status: int = 403
     # A profile that exists but was not granted to this token (another user's, or not chosen).
     ungranted_profile_status: int = 403
-    # Wise refuses webhook URLs with a query string.
-    reject_webhook_query_string: bool = True
+    # Demo only: also accept plain-http and loopback webhook URLs (any port), so a kit on
+    # localhost can receive. Wise accepts only https on port 443 at a domain name.
+    demo_allow_loopback_http_webhooks: bool = False
     webhook_retry_base_seconds: float = 60.0
     deliver_webhooks_automatically: bool = True
     # Wise counts a delivery as failed unless a 2xx arrives within 5 seconds; tests compress it.
     webhook_success_within_seconds: float = 5.0
+    # Wise documents v3 business-profile creation as "200 Created business profile." with no body:
+    # "profile" answers the v2 profile shape, "empty" an empty object.
+    business_profile_v3_answer: str = "profile"
+    # "The Hosted KYC link expires 5 minutes after generation."
+    kyc_link_lifetime_seconds: int = 300
 
     def update(self, values: dict[str, Any]) -> None:
         """Set the named switches, refusing unknown names and values of the wrong type."""
@@ -111,6 +121,8 @@ class Switches:
         for name, value in values.items():
             if name not in known:
                 raise ValueError(f"unknown setting {name!r}")
+            if name in CHOICES and value not in CHOICES[name]:
+                raise ValueError(f"setting {name!r} is one of {', '.join(CHOICES[name])}")
             current = getattr(self, name)
             if isinstance(current, bool) != isinstance(value, bool):
                 raise ValueError(f"setting {name!r} needs a {type(current).__name__}")
@@ -147,7 +159,8 @@ class EmulatorConfig:
     deny_includes_state: bool = True
     revoked_refresh_status: int = 403
     ungranted_profile_status: int = 403
-    reject_webhook_query_string: bool = True
+    demo_allow_loopback_http_webhooks: bool = False
+    business_profile_v3_answer: str = "profile"
     # Aware UTC "now"; the control API adds an offset on top. Default: the system clock.
     clock: Callable[[], datetime] | None = None
     # The test-only control API under /__emulator/.
@@ -167,8 +180,9 @@ class EmulatorConfig:
             deny_includes_state=self.deny_includes_state,
             revoked_refresh_status=self.revoked_refresh_status,
             ungranted_profile_status=self.ungranted_profile_status,
-            reject_webhook_query_string=self.reject_webhook_query_string,
+            demo_allow_loopback_http_webhooks=self.demo_allow_loopback_http_webhooks,
             webhook_retry_base_seconds=self.webhook_retry_base_seconds,
             webhook_success_within_seconds=self.webhook_success_within_seconds,
             deliver_webhooks_automatically=self.deliver_webhooks_automatically,
+            business_profile_v3_answer=self.business_profile_v3_answer,
         )

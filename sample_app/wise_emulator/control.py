@@ -16,9 +16,10 @@ from .faults import add_fault, fault_json, release_faults
 from .landing import render_landing
 from .models import User
 from .state import emulator
-from .tokens import iso_millis, issue_auth_code, take_claim_code
+from .tokens import iso_millis, iso_seconds, issue_auth_code, take_claim_code
 from .ui_flow import past_date, valid_email, with_query
 from .views import user_control
+from .webhooks import USER_EVENT
 
 bp = Blueprint("wise_control", __name__)
 
@@ -189,6 +190,51 @@ def revoke_user(ref: str) -> Response:
     return jsonify({"user_id": user.id, "revoked_refresh_tokens": revoked})
 
 
+USER_STATES = ("ACTIVE", "WITHDRAW_ONLY", "DEACTIVATED")
+DEACTIVATION_TYPES = ("ACCOUNT_SUSPENSION", "ACCOUNT_CLOSURE")
+
+
+@bp.post("/users/<ref>/state")
+def set_user_state(ref: str) -> Response:
+    """Move a user to ACTIVE, WITHDRAW_ONLY or DEACTIVATED and emit ``users#state-change``.
+
+    DEACTIVATED revokes every token of the user, as Wise documents.
+    """
+    user = find_user(ref)
+    data = body()
+    new_state = data.get("state")
+    kind = data.get("deactivation_type")
+    reason = data.get("deactivation_reason")
+    if new_state not in USER_STATES:
+        raise bad_request("state must be ACTIVE, WITHDRAW_ONLY or DEACTIVATED")
+    if kind is not None and kind not in DEACTIVATION_TYPES:
+        raise bad_request("deactivation_type must be ACCOUNT_SUSPENSION or ACCOUNT_CLOSURE")
+    if reason is not None and not isinstance(reason, str):
+        raise bad_request("deactivation_reason must be a string")
+    state = emulator()
+    store = state.store
+    with store.lock:
+        previous, user.state = user.state, str(new_state)
+        user.active = new_state != "DEACTIVATED"
+        event: dict[str, Any] = {
+            "resource": {"id": user.id, "type": "user"},
+            "previous_state": previous,
+            "current_state": new_state,
+            "occurred_at": iso_seconds(store.now()),
+        }
+        if kind is not None:
+            event["deactivation_type"] = kind
+        if reason is not None:
+            event["deactivation_reason"] = reason
+        clients = {c for p in store.profiles_of(user.id) for c in p.linked_client_ids}
+        if user.created_by_client_id:
+            clients.add(user.created_by_client_id)
+    if new_state == "DEACTIVATED":
+        store.revoke_user_tokens(user.id)
+    state.webhooks.emit(USER_EVENT, event, client_ids=clients)
+    return user_json(user)
+
+
 @bp.post("/users/<ref>/email")
 def change_email(ref: str) -> Response:
     """Change the user's email; Wise then revokes all of the user's tokens."""
@@ -279,6 +325,7 @@ def create_fault() -> tuple[Response, int]:
         grant_type=data.get("grant_type"),
         body=extra,
         hold=bool(data.get("hold", False)),
+        lose_answer=bool(data.get("lose_answer", False)),
     )
     return jsonify(fault_json(fault)), 201
 

@@ -6,6 +6,7 @@ import random
 
 from flask import Blueprint, Response, jsonify
 
+from . import kyc
 from .control import bad_request, body
 from .errors import oauth_error
 from .models import Transfer
@@ -85,6 +86,77 @@ def set_profile_verification(profile_id: int) -> Response:
         raise oauth_error(404, "not_found", "no such profile")
     set_verification(state, profile, str(new_state))
     return jsonify({"profile_id": profile_id, "state": new_state})
+
+
+@bp.put("/profiles/<int:profile_id>/verification-routes")
+def set_verification_routes(profile_id: int) -> Response:
+    """Set what the verification-status endpoint answers per source currency (no webhook).
+
+    ``{"routes": {"GBP": {"current_status": "verified", "maximum_entitled_amount": 100000},
+    "USD": {"current_status": "not_verified", "maximum_entitled_amount": 2500}}}``: routes may
+    be mixed, and not_verified may come with an amount above zero, as Wise documents.
+    """
+    routes = body().get("routes")
+    if not isinstance(routes, dict):
+        raise bad_request("routes must map currency codes to routes")
+    parsed: dict[str, dict[str, object]] = {}
+    for currency, route in routes.items():
+        if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
+            raise bad_request(f"{currency!r} is not a currency code")
+        if not isinstance(route, dict) or route.get("current_status") not in VERIFICATION_STATES:
+            raise bad_request("each route needs current_status verified or not_verified")
+        amount = route.get("maximum_entitled_amount", 0)
+        if not isinstance(amount, int | float) or isinstance(amount, bool) or amount < 0:
+            raise bad_request("maximum_entitled_amount must be a number, 0 or more")
+        parsed[currency] = {
+            "maximum_entitled_amount": amount,
+            "current_status": route["current_status"],
+        }
+    state = emulator()
+    with state.store.lock:
+        profile = state.store.profiles.get(profile_id)
+        if profile is None:
+            raise oauth_error(404, "not_found", "no such profile")
+        profile.verification_routes = parsed
+    return jsonify({"profile_id": profile_id, "routes": parsed})
+
+
+@bp.post("/profiles/<int:profile_id>/kyc-reviews")
+def create_kyc_review(profile_id: int) -> tuple[Response, int]:
+    """Make Wise need more from the customer, as its own transfer flow would (Hosted KYC).
+
+    ``{"trigger": "TRANSFER", "trigger_id": 123, "requirement": "ID_DOCUMENT_WITH_LIVENESS"}``
+    (all optional). The review goes NEW, then WAITING_CUSTOMER_INPUT; both are sent as webhooks.
+    """
+    data = body()
+    trigger = str(data.get("trigger", "TRANSFER"))
+    requirement = str(data.get("requirement", kyc.DEFAULT_REQUIREMENT))
+    state = emulator()
+    with state.store.lock:
+        if profile_id not in state.store.profiles:
+            raise oauth_error(404, "not_found", "no such profile")
+        trigger_id = data.get("trigger_id", state.store.next_transfer_id())
+    review = kyc.create_review(
+        state, profile_id, [{"type": trigger, "triggerData": {"id": trigger_id}}],
+        requirement=requirement,
+    )  # fmt: skip
+    with state.store.lock:
+        current = state.store.kyc_reviews[review.id]
+        return jsonify(kyc.review_json(current, with_requirements=True)), 201
+
+
+@bp.get("/kyc-reviews")
+def list_kyc_reviews() -> Response:
+    """Every KYC review, with its requirements and redirect URL."""
+    store = emulator().store
+    with store.lock:
+        listed = sorted(store.kyc_reviews.values(), key=lambda r: r.created_at)
+        return jsonify(
+            [
+                {"profile_id": r.profile_id, **kyc.review_json(r, with_requirements=True)}
+                for r in listed
+            ]
+        )
 
 
 @bp.post("/claim-codes/expire")

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 
 from .models import Fault
 from .store import Store
@@ -26,6 +26,7 @@ def add_fault(
     grant_type: str | None = None,
     body: dict[str, Any] | None = None,
     hold: bool = False,
+    lose_answer: bool = False,
 ) -> Fault:
     """Register a fault; ``count`` None keeps it until cleared, ``status`` None only delays."""
     if count is not None and count < 1:
@@ -34,6 +35,8 @@ def add_fault(
         raise ValueError("status must be an HTTP status code")
     if delay_seconds < 0:
         raise ValueError("delay_seconds must not be negative")
+    if lose_answer and status is None:
+        raise ValueError("lose_answer needs the status that replaces the answer")
     fault = Fault(
         id=store.small_id(),
         method=method.upper(),
@@ -44,6 +47,7 @@ def add_fault(
         grant_type=grant_type,
         body=body,
         hold=hold,
+        lose_answer=lose_answer,
     )
     with store.lock:
         store.faults.append(fault)
@@ -74,6 +78,7 @@ def fault_json(fault: Fault) -> dict[str, Any]:
         "grant_type": fault.grant_type,
         "body": fault.body,
         "hold": fault.hold,
+        "lose_answer": fault.lose_answer,
         "waiting": fault.waiting,
     }
 
@@ -120,6 +125,21 @@ def apply_fault(store: Store) -> Response | None:
         time.sleep(fault.delay_seconds)
     if fault.status is None:
         return None
+    if fault.lose_answer:
+        g.lost_answer = fault  # carried out now; ``lost_answer`` replaces the answer afterwards
+        return None
+    return fault_response(fault)
+
+
+def lost_answer() -> Response | None:
+    """The answer that replaces this request's own, when a ``lose_answer`` fault matched it."""
+    fault: Fault | None = g.pop("lost_answer", None)
+    return None if fault is None else fault_response(fault)
+
+
+def fault_response(fault: Fault) -> Response:
+    """The answer a fault gives instead of the real one."""
+    assert fault.status is not None
     body = fault.body
     if body is None:
         try:

@@ -26,6 +26,8 @@ class User:
     claimed: bool = True
     id_document_bytes: int | None = None  # size of the sign-up ID photo; the image is not kept
     active: bool = True
+    # ACTIVE, WITHDRAW_ONLY (90 days to take money out) or DEACTIVATED (tokens revoked).
+    state: str = "ACTIVE"
 
 
 @dataclass
@@ -41,9 +43,9 @@ class Director:
 
 @dataclass
 class Ubo:
-    """An ultimate beneficial owner of a business profile."""
+    """An ultimate beneficial owner of a business profile; Wise's ids are 32 hex characters."""
 
-    id: int
+    id: str
     name: str
     date_of_birth: str | None
     country_of_residence_iso3_code: str | None
@@ -76,14 +78,20 @@ class Profile:
     registration_number: str | None = None
     company_type: str | None = None
     company_role: str | None = None
-    description_of_business: str | None = None
     webpage: str | None = None
-    business_category: str | None = None
-    business_sub_category: str | None = None
+    business_free_form_description: str | None = None
+    first_level_category: str | None = None
+    second_level_category: str | None = None
+    industry_categories: list[str] | None = None
+    operational_addresses: list[dict[str, Any]] = field(default_factory=list)
+    # The authorized representative a v3 create named (with the id the emulator gave it).
     representative: dict[str, Any] | None = None
     directors: list[Director] = field(default_factory=list)
     ubos: list[Ubo] = field(default_factory=list)
     verification_state: str = "not_verified"
+    # Per source currency, routes set through the control API win over verification_state:
+    # {"USD": {"current_status": "not_verified", "maximum_entitled_amount": 2500}}.
+    verification_routes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # API clients that know this profile: they receive its application-level webhooks.
     linked_client_ids: set[str] = field(default_factory=set)
 
@@ -206,6 +214,29 @@ class Transfer:
 
 
 @dataclass
+class KycReview:
+    """A KYC review: what Wise needs from the customer before an action (a transfer...) goes on."""
+
+    id: str
+    profile_id: int
+    # NEW, PASSED, PASSED_WITH_REQUIREMENTS, WAITING_CUSTOMER_INPUT or PROCESSING.
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    trigger_references: list[dict[str, Any]]
+    # One group: {"key", "state" (NOT_PROVIDED, IN_REVIEW, VERIFIED, REJECTED),
+    # "apiCollectionSupported"}.
+    requirements: list[dict[str, Any]] = field(default_factory=list)
+    required_by: datetime | None = None
+    redirect_url: str | None = None
+    # The hosted page's link and its one-time token, while a link is live.
+    link_url: str | None = None
+    link_token: str | None = None
+    link_expires_at: datetime | None = None
+    check_id: int = 0
+
+
+@dataclass
 class Fault:
     """An injected failure or delay for matching requests."""
 
@@ -220,6 +251,9 @@ class Fault:
     # A held fault parks matching requests until a test releases it, so "a call is in flight
     # at Wise" is a condition a test can wait for instead of a delay it must guess.
     hold: bool = False
+    # The request is carried out, then its answer is replaced by the fault's: an answer lost on
+    # the way back, after Wise did the work.
+    lose_answer: bool = False
     released: threading.Event = field(default_factory=threading.Event)
     waiting: int = 0
 

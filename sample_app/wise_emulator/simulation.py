@@ -40,6 +40,7 @@ def set_verification(
     store = state.store
     with store.lock:
         profile.verification_state = new_state
+        profile.verification_routes.clear()  # a verification decision replaces per-route ones
         if client_id is not None:
             profile.linked_client_ids.add(client_id)
         clients = set(profile.linked_client_ids)
@@ -143,12 +144,13 @@ def verification_status(profile_id: int) -> Response:
     if bad:
         raise validation_error(400, "INVALID", "Invalid currency", "source_currencies", bad)
     verified = profile.verification_state == "verified"
-    routes = [
-        {
-            "source_currency": currency,
-            "maximum_entitled_amount": VERIFIED_LIMIT if verified else 0,
-            "current_status": "verified" if verified else "not_verified",
-        }
-        for currency in currencies
-    ]
+    default = {
+        "maximum_entitled_amount": VERIFIED_LIMIT if verified else 0,
+        "current_status": "verified" if verified else "not_verified",
+    }
+    with emulator().store.lock:
+        routes = [
+            {"source_currency": currency, **profile.verification_routes.get(currency, default)}
+            for currency in currencies
+        ]
     return jsonify({"routes": routes, "request_id": str(uuid.uuid4())})

@@ -23,6 +23,7 @@ from .models import (
     Delivery,
     Fault,
     Flow,
+    KycReview,
     Profile,
     RefreshToken,
     Subscription,
@@ -77,6 +78,7 @@ class Store:
             self.subscriptions: dict[str, Subscription] = {}
             self.deliveries: dict[str, Delivery] = {}
             self.transfers: dict[int, Transfer] = {}
+            self.kyc_reviews: dict[str, KycReview] = {}
             self.faults: list[Fault] = []
             # Hold faults stay here after their counts are used up, until released.
             self.held: dict[int, Fault] = {}

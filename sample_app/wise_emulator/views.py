@@ -54,12 +54,16 @@ def profile_v2(profile: Profile) -> dict[str, Any]:
             registrationNumber=profile.registration_number,
             companyType=profile.company_type,
             companyRole=profile.company_role,
-            descriptionOfBusiness=profile.description_of_business,
+            descriptionOfBusiness=None,
             webpage=profile.webpage,
-            businessCategory=profile.business_category,
-            businessSubCategory=profile.business_sub_category,
+            businessFreeFormDescription=profile.business_free_form_description,
+            firstLevelCategory=profile.first_level_category,
+            secondLevelCategory=profile.second_level_category,
+            operationalAddresses=profile.operational_addresses,
             externalCustomerId=profile.external_customer_id,
         )
+        if profile.industry_categories is not None:
+            body["industryCategories"] = profile.industry_categories
     return body
 
 
@@ -124,6 +128,7 @@ def user_control(user: User, profiles: list[Profile]) -> dict[str, Any]:
         "last_name": user.last_name,
         "date_of_birth": user.date_of_birth,
         "claimed": user.claimed,
+        "state": user.state,
         "has_password": user.password_hash is not None,
         "created_by_client_id": user.created_by_client_id,
         "id_document_bytes": user.id_document_bytes,
@@ -135,6 +140,7 @@ def user_control(user: User, profiles: list[Profile]) -> dict[str, Any]:
                 "directors": [director_json(d) for d in p.directors],
                 "ubos": [ubo_json(u) for u in p.ubos],
                 "verification_state": p.verification_state,
+                "verification_routes": p.verification_routes,
                 "linked_client_ids": sorted(p.linked_client_ids),
             }
             for p in profiles

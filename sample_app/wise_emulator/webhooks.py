@@ -38,7 +38,9 @@ DAY_IN_MINUTES = 24 * 60
 IDLE_POLL_SECONDS = 0.5
 VERIFICATION_EVENT = "profiles#verification-state-change"
 TRANSFER_EVENT = "transfers#state-change"
-EVENT_TYPES = (VERIFICATION_EVENT, TRANSFER_EVENT)
+USER_EVENT = "users#state-change"
+KYC_REVIEW_EVENT = "kyc-reviews#state-change"
+EVENT_TYPES = (VERIFICATION_EVENT, TRANSFER_EVENT, USER_EVENT, KYC_REVIEW_EVENT)
 
 
 def retry_delay_seconds(retry_number: int, base_seconds: float) -> float:
@@ -158,10 +160,32 @@ class WebhookDispatcher:
     def send_test(self, subscription: Subscription) -> dict[str, str]:
         """Queue a test notification (``X-Test-Notification: true``) for one subscription."""
         now = iso_seconds(self.store.now())
+        # Wise's test payloads: "random UUIDs, entity IDs of zero, current dates and times, and
+        # hard-coded status codes".
         if subscription.trigger_on == VERIFICATION_EVENT:
             data: dict[str, Any] = {
                 "resource": {"type": "profile", "id": 0},
                 "current_state": "verified",
+                "occurred_at": now,
+            }
+        elif subscription.trigger_on == KYC_REVIEW_EVENT:
+            stamp = self.store.now().strftime("%Y-%m-%dT%H:%M:%S.%f")
+            data = {
+                "resource": {
+                    "id": str(uuid.uuid4()),
+                    "state": "WAITING_CUSTOMER_INPUT",
+                    "profileId": 0,
+                    "requiredBy": None,
+                    "createdAt": stamp,
+                    "updatedAt": stamp,
+                    "triggerReferences": [],
+                }
+            }
+        elif subscription.trigger_on == USER_EVENT:
+            data = {
+                "resource": {"type": "user", "id": 0},
+                "previous_state": "ACTIVE",
+                "current_state": "WITHDRAW_ONLY",
                 "occurred_at": now,
             }
         else:

@@ -244,11 +244,13 @@ def test_read_returns_the_documented_fields(
         "existing_account",
         "identity_check",
         "prefill_errors",
+        "refresh_url",
         "created_at",
         "expires_at",
         "completed_at",
     }
     assert body["status"] == "created"
+    assert body["refresh_url"] is None
     assert body["mode"] == "link"
     assert body["existing_account"] is False
     assert body["identity_check"] is None
@@ -290,5 +292,10 @@ def test_link_of_an_unknown_customer_is_not_linked(
         "linked_at": None,
         "identity_check": None,
         "verification_status": "unknown",
+        "verification_routes": [],
+        "verification_checked_at": None,
+        "wise_user_state": None,
+        "wise_user_deactivation_type": None,
+        "wise_user_deactivation_reason": None,
         "account_changed": False,
     }

@@ -48,6 +48,8 @@ def make_config(**overrides: Any) -> EmulatorConfig:
         "clients": [TEST_CLIENT],
         "deliver_webhooks_automatically": False,
         "webhook_private_key_pem": SIGNING_KEY_PEM,
+        # The receivers of these tests listen on http://127.0.0.1.
+        "demo_allow_loopback_http_webhooks": True,
     }
     values.update(overrides)
     return EmulatorConfig(**values)
@@ -216,8 +218,57 @@ PERSONAL_BODY: dict[str, Any] = {
     "address": {
         "addressFirstLine": "1 Burntisland Road",
         "city": "Edinburgh",
-        "countryIso3Code": "GBR",
+        "countryIso3Code": "gbr",
         "postCode": "EH1 1AA",
     },
     "contactDetails": {"email": "mary@example.com", "phoneNumber": "+447700900123"},
+}
+
+REPRESENTATIVE: dict[str, Any] = {
+    "firstName": "Oliver",
+    "lastName": "Wilson",
+    "address": {
+        "addressFirstLine": "50 Sunflower Ave",
+        "city": "Phoenix",
+        "countryIso3Code": "usa",
+        "postCode": "10025",
+        "stateCode": "AZ",
+    },
+    "dateOfBirth": "1977-07-01",
+    "contactDetails": {"email": "o.wilson@example.com", "phoneNumber": "+3725064992"},
+}
+
+# Wise's own example of POST /v3/profiles/business-profile (docs.wise.com/api-reference/profile).
+BUSINESS_BODY: dict[str, Any] = {
+    "businessName": "ABC Logistics Ltd",
+    "businessNameInKatakana": None,
+    "businessFreeFormDescription": "Biz free form desc",
+    "registrationNumber": "12144939",
+    "acn": None,
+    "abn": None,
+    "arbn": None,
+    "companyType": "LIMITED",
+    "companyRole": "OWNER",
+    "address": {
+        "addressFirstLine": "1 A road",
+        "city": "London",
+        "countryIso2Code": "gb",
+        "countryIso3Code": "gbr",
+        "postCode": "11111",
+    },
+    "externalCustomerId": "67890-biz-acct",
+    "actorEmail": "biz-acct@abcl.com",
+    "firstLevelCategory": "CONSULTING_IT_BUSINESS_SERVICES",
+    "secondLevelCategory": "DESIGN",
+    "operationalAddresses": [
+        {
+            "addressFirstLine": "1 A road",
+            "city": "London",
+            "countryIso2Code": "gb",
+            "countryIso3Code": "gbr",
+            "postCode": "11111",
+        }
+    ],
+    "webpage": "https://abc-logistics.com",
+    "businessRepresentative": {**REPRESENTATIVE, "preferredName": "Olivia"},
 }

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask.testing import FlaskClient
 
 from .conftest import (
+    BUSINESS_BODY,
     CLIENT_ID,
     PERSONAL_BODY,
     REDIRECT_URI,
@@ -275,7 +276,11 @@ def test_claim_review_shows_business_directors_and_owners(client: FlaskClient) -
     headers = bearer(tokens["access_token"])
     business = client.post(
         "/v3/profiles/business-profile",
-        json={"businessName": "Difference Engines Ltd", "registrationNumber": "SC123456"},
+        json={
+            **BUSINESS_BODY,
+            "businessName": "Difference Engines Ltd",
+            "registrationNumber": "SC123456",
+        },
         headers=headers,
     ).json
     client.post(
@@ -316,6 +321,7 @@ def test_claim_review_shows_and_saves_every_director_and_owner_detail(
     business = client.post(
         "/v3/profiles/business-profile",
         json={
+            **BUSINESS_BODY,
             "businessName": "Difference Engines Ltd",
             "registrationNumber": "SC123456",
             "address": {

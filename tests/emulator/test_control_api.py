@@ -99,6 +99,30 @@ def test_fault_with_only_a_delay(control: EmulatorControl, live: str) -> None:
     assert response.status_code == 401  # the request went on after the delay
 
 
+def test_a_lost_answer_fault_does_the_work_then_answers_the_fault(
+    control: EmulatorControl, live: str
+) -> None:
+    token = requests.post(
+        f"{live}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+    ).json()["access_token"]
+    control.add_fault("POST", "/v1/user/signup/registration_code", status=504, lose_answer=True)
+    signed_up = requests.post(
+        f"{live}/v1/user/signup/registration_code",
+        json={"email": "lost@example.com", "registrationCode": "l" * 40},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert signed_up.status_code == 504
+    assert signed_up.json()["error_description"] == "Emulated failure"
+    # Wise did create the account: only the answer was lost.
+    assert control.get_user("lost@example.com") is not None
+    with pytest.raises(EmulatorControlError):
+        control.add_fault("GET", "/v1/me", status=None, lose_answer=True)
+
+
 def test_hold_fault_parks_requests_until_released(control: EmulatorControl, live: str) -> None:
     fault = control.add_fault("GET", "/v1/me", status=503, count=2, hold=True)
     with ThreadPoolExecutor(max_workers=2) as pool:

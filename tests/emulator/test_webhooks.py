@@ -140,6 +140,46 @@ def test_subscription_validation(
     assert response.json["errors"][0]["path"] == path  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://hooks.partner.example/wise", "must use HTTPS"),
+        ("https://hooks.partner.example:8443/wise", "port 443"),
+        ("https://203.0.113.7/wise", "IP addresses are not allowed"),
+        ("https://[2001:db8::1]/wise", "IP addresses are not allowed"),
+        ("https://hooks/wise", "valid domain name"),
+        ("https://hooks.partner.example/wise?type=balance", "query string"),
+        ("http://127.0.0.1:8080/wise", "must use HTTPS"),
+    ],
+)
+def test_subscription_urls_follow_wises_rules(client: FlaskClient, url: str, problem: str) -> None:
+    client.patch("/__emulator/settings", json={"demo_allow_loopback_http_webhooks": False})
+    body = {"name": "n", "trigger_on": VERIFICATION, "delivery": {"version": "2.0.0", "url": url}}
+    response = client.post(SUBSCRIPTIONS, json=body, headers=bearer(app_token(client)))
+    assert response.status_code == 422
+    [error] = response.json["errors"]  # type: ignore[index]
+    assert (error["code"], error["path"]) == ("INVALID", "delivery.url")
+    assert problem in error["message"]
+
+
+def test_the_demo_switch_lets_loopback_http_urls_in_and_nothing_else(client: FlaskClient) -> None:
+    assert client.get("/__emulator/settings").json["demo_allow_loopback_http_webhooks"] is True
+    headers = bearer(app_token(client))
+    for url, status in (
+        ("http://127.0.0.1:8080/wise", 200),
+        ("http://localhost:5000/webhooks/wise", 200),
+        ("https://hooks.partner.example:443/wise", 200),
+        ("http://hooks.partner.example/wise", 422),
+        ("http://localhost:5000/webhooks/wise?x=1", 422),
+    ):
+        body = {
+            "name": "n",
+            "trigger_on": VERIFICATION,
+            "delivery": {"version": "2.0.0", "url": url},
+        }
+        assert client.post(SUBSCRIPTIONS, json=body, headers=headers).status_code == status, url
+
+
 def test_subscriptions_need_the_applications_own_client_credentials_token(
     client: FlaskClient,
 ) -> None:
@@ -218,6 +258,47 @@ def test_verification_status_needs_source_currencies(client: FlaskClient) -> Non
     assert response.status_code == 400
 
 
+def test_verification_routes_can_be_mixed_per_currency(client: FlaskClient) -> None:
+    tokens = user_tokens(client, "ada@example.com")
+    profile_id = tokens["profile_id"]
+    routes = {
+        "GBP": {"current_status": "verified", "maximum_entitled_amount": 100000},
+        "EUR": {"current_status": "not_verified", "maximum_entitled_amount": 10000},
+    }
+    assert (
+        client.put(
+            f"/__emulator/profiles/{profile_id}/verification-routes", json={"routes": routes}
+        ).status_code
+        == 200
+    )
+    answer = client.post(
+        f"/v3/profiles/{profile_id}/verification-status/bank-transfer?source_currencies=GBP,USD,EUR",
+        headers=bearer(tokens["access_token"]),
+    ).json
+    # Wise's own example: verified, not_verified with 0, not_verified with a limit.
+    assert answer["routes"] == [
+        {"source_currency": "GBP", "maximum_entitled_amount": 100000, "current_status": "verified"},
+        {"source_currency": "USD", "maximum_entitled_amount": 0, "current_status": "not_verified"},
+        {
+            "source_currency": "EUR",
+            "maximum_entitled_amount": 10000,
+            "current_status": "not_verified",
+        },
+    ]
+    for bad in ({"gbp": routes["GBP"]}, {"GBP": {"current_status": "maybe"}}, []):
+        refused = client.put(
+            f"/__emulator/profiles/{profile_id}/verification-routes", json={"routes": bad}
+        )
+        assert refused.status_code == 400
+    # A verification decision replaces per-route answers.
+    client.post(f"/__emulator/profiles/{profile_id}/verification", json={"state": "verified"})
+    again = client.post(
+        f"/v3/profiles/{profile_id}/verification-status/bank-transfer?source_currencies=EUR",
+        headers=bearer(tokens["access_token"]),
+    ).json
+    assert again["routes"][0]["current_status"] == "verified"
+
+
 def test_verification_events_go_only_to_applications_that_know_the_profile(
     client: FlaskClient, receiver: tuple[Receiver, str]
 ) -> None:
@@ -230,6 +311,43 @@ def test_verification_events_go_only_to_applications_that_know_the_profile(
     client.post("/v1/simulation/verify-profile", headers=bearer(tokens["access_token"]))
     flush(client)
     assert len(target.received) == 1
+
+
+def test_user_state_changes_reach_the_applications_that_know_the_user(
+    client: FlaskClient, receiver: tuple[Receiver, str]
+) -> None:
+    target, url = receiver
+    subscribe(client, url, trigger_on="users#state-change")
+    tokens = user_tokens(client, "ada@example.com")
+    changed = client.post(
+        "/__emulator/users/ada@example.com/state",
+        json={
+            "state": "WITHDRAW_ONLY",
+            "deactivation_type": "ACCOUNT_SUSPENSION",
+            "deactivation_reason": "REQUESTED_BY_CUSTOMER_CS",
+        },
+    )
+    assert changed.json["state"] == "WITHDRAW_ONLY"  # type: ignore[index]
+    flush(client)
+    [delivery] = target.received
+    body = json.loads(delivery["body"])
+    assert body["event_type"] == "users#state-change"
+    data = body["data"]
+    assert data["resource"] == {"id": changed.json["id"], "type": "user"}  # type: ignore[index]
+    assert (data["previous_state"], data["current_state"]) == ("ACTIVE", "WITHDRAW_ONLY")
+    assert data["deactivation_type"] == "ACCOUNT_SUSPENSION"
+    assert data["deactivation_reason"] == "REQUESTED_BY_CUSTOMER_CS"
+    # Still usable while withdrawing; a deactivation revokes every token of the user.
+    me = client.get("/v1/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 200
+    client.post("/__emulator/users/ada@example.com/state", json={"state": "DEACTIVATED"})
+    assert client.get("/v1/me", headers=bearer(tokens["access_token"])).status_code == 401
+    refused = client.post("/__emulator/users/ada@example.com/state", json={"state": "GONE"})
+    assert refused.status_code == 400
+    # Grace never dealt with this client: her change goes to nobody here.
+    client.post("/__emulator/users/grace@example.com/state", json={"state": "WITHDRAW_ONLY"})
+    flush(client)
+    assert len(target.received) == 2
 
 
 def test_transfer_events_carry_the_previous_state(

@@ -108,7 +108,9 @@ def fresh_start(remote: JourneyStack) -> None:
     runtime = Runtime.build(settings)
     try:
         with runtime.job() as ctx:
-            subscriptions.subscribe(ctx=ctx, url=f"{remote.kit_url}/webhooks/wise")
+            subscriptions.subscribe(
+                ctx=ctx, url=f"{remote.kit_url}/webhooks/wise", allow_loopback_http=True
+            )
     finally:
         runtime.close()
     kit = remote.kit

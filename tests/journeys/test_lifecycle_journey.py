@@ -37,7 +37,8 @@ def test_verification_then_revocation_then_reconnect(
     wise_page.log_in("ada@example.com").two_factor().allow()
     acme.expect_outcome("linked", "Your Wise account is connected.")
     acme.open_account()
-    expect(acme.verification).to_have_attribute("data-status", "unknown")
+    # The kit asked Wise right after the link: not verified yet.
+    expect(acme.verification).to_have_attribute("data-status", "not_verified")
 
     # Ada asks for the sandbox's simulated verification: Acme asks the kit, the kit asks Wise,
     # and Wise tells the kit by webhook a moment later. A marker on the page's window before the

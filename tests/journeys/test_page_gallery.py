@@ -23,7 +23,7 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.journey
 
-# The camera check's summary once every row has run ("Checking…" until then).
+# The camera check's summary once every check has run ("... for information" when some only inform).
 FINISHED = re.compile(r"^\d+ passed, \d+ failed, \d+ skipped(, \d+ for information)?\.$")
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # What each width is checked for; text in code-like elements is meant to look different.
@@ -125,6 +125,41 @@ def test_acme_and_kit_pages(
     expect(acme.notice).to_be_visible()
     gallery.capture("acme-account-checked")
 
+    # Hosted KYC: Wise needs more from Ada; she gives it on Wise's page and comes back.
+    wise, kit = journey_stack.wise, journey_stack.kit
+    link = kit.get_link("c-ada")
+    wise.create_kyc_review(link["profile_id"])
+    wait_until(
+        lambda: (wise.flush_webhooks(), acme.open_account().kyc_review.count())[1],
+        lambda count: count == 1,
+        what="Acme to show that Wise needs more information",
+    )
+    gallery.capture("acme-account-kyc-needed")
+    acme.continue_with_wise()
+    wise_page.expect_kyc_page()
+    gallery.capture("wise-kyc-page")
+    wise_page.submit_kyc()
+    expect(acme.kyc_outcome).to_have_attribute("data-status", "success")
+    gallery.capture("acme-kyc-returned")
+
+    # Wise restricts Ada's account (users#state-change): Acme says what she can still do.
+    wise.set_user_state("ada@example.com", "WITHDRAW_ONLY", deactivation_type="ACCOUNT_SUSPENSION")
+    wait_until(
+        lambda: (wise.flush_webhooks(), kit.get_link("c-ada")["wise_user_state"])[1],
+        lambda state: state == "WITHDRAW_ONLY",
+        what="the kit to learn of the restriction",
+    )
+    acme.open_account()
+    expect(acme.page.get_by_test_id("wise-user-state")).to_be_visible()
+    gallery.capture("acme-account-wise-restricted")
+    wise.advance_clock(5)  # a later event than the restriction (Wise's times have whole seconds)
+    wise.set_user_state("ada@example.com", "ACTIVE")
+    wait_until(
+        lambda: (wise.flush_webhooks(), kit.get_link("c-ada")["wise_user_state"])[1],
+        lambda state: state == "ACTIVE",
+        what="the kit to learn Ada's account is active again",
+    )
+
     page.goto(callbacks[0])  # Back to the callback after the account is linked
     gallery.capture("kit-callback-again")
 
@@ -211,9 +246,17 @@ def prepared_business_account(emulator_url: str, email: str) -> str:
         auth=auth,
         timeout=15,
     ).json()["access_token"]
+    address = {"addressFirstLine": "1 Kirkby Mallory Lane", "city": "Leicester",
+               "countryIso3Code": "gbr", "postCode": "LE9 7QE"}  # fmt: skip
     business = call("POST", "/v3/profiles/business-profile", token, json={
         "businessName": "Analytical Engines Ltd", "registrationNumber": "SC765432",
-        "companyType": "LIMITED",
+        "companyType": "LIMITED", "firstLevelCategory": "CONSULTING_IT_BUSINESS_SERVICES",
+        "secondLevelCategory": "IT_DEVELOPMENT", "address": address,
+        "businessRepresentative": {
+            "firstName": "Ada", "lastName": "King", "dateOfBirth": "1985-12-10",
+            "address": address,
+            "contactDetails": {"email": email, "phoneNumber": "+447700900789"},
+        },
     })  # fmt: skip
     call("POST", f"/v1/profiles/{business['id']}/directors", token, json=[
         {"firstName": "Ada", "lastName": "King", "dateOfBirth": "1985-12-10",
@@ -247,6 +290,8 @@ def test_wise_emulator_pages(
     gallery.capture("wise-control-index")
     page.goto(emulator + "/oauth/authorize/?client_id=nobody")
     gallery.capture("wise-error")
+    page.goto(emulator + "/embedded-flows/verification?token=long-gone&checkId=1")
+    gallery.capture("wise-kyc-link-expired")
 
     acme.log_in("lin@example.com")
     acme.connect_wise()

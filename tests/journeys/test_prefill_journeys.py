@@ -66,7 +66,11 @@ def test_new_business_customer_reviews_company_directors_and_owners(
     owner = wise_page.review_section("Owner 1")
     expect(owner.get_by_label("Full name")).to_have_value("Georgiana Whitmore")
     expect(owner.get_by_label("Ownership (%)")).to_have_value("60")
-    wise_page.confirm_details().allow()
+    # Wise's v2 flow made Charles, the representative, a personal profile first.
+    expect(wise_page.review_section("Personal details").get_by_label("Last name")).to_have_value(
+        "Babbage"
+    )
+    wise_page.confirm_details().allow("Difference Engines Ltd (Business)")
 
     acme.expect_outcome("linked", "Your Wise account is connected.")
     expect(acme.link_status).to_contain_text("business profile")

@@ -137,3 +137,51 @@ def test_simulate_verification_and_the_status_the_page_polls(acme_stack: Stack) 
         "problem": None,
     }
     assert "Simulate verification" not in acme.account()
+
+
+def test_the_account_page_says_when_wise_restricts_or_closes_the_account(
+    acme_stack: Stack,
+) -> None:
+    stack = acme_stack
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+    link_customer(api, wise, stack, external_id="c-ada")
+    acme = AcmeBrowser(stack)
+    assert 'data-testid="wise-user-state"' not in acme.log_in("ada@example.com")
+    wise.set_user_state("ada@example.com", "WITHDRAW_ONLY", deactivation_type="ACCOUNT_SUSPENSION")
+    wise.flush_webhooks()
+    settled(stack)
+    page = acme.account()
+    assert 'data-state="WITHDRAW_ONLY"' in page
+    assert "you can only take money out of it now" in page
+    wise.set_user_state("ada@example.com", "DEACTIVATED", deactivation_type="ACCOUNT_CLOSURE")
+    wise.flush_webhooks()
+    settled(stack)
+    page = acme.account()
+    assert 'data-state="DEACTIVATED"' in page
+    assert "Wise has closed your Wise account." in page
+
+
+def test_the_kyc_return_page_shows_only_the_customers_own_reviews(acme_stack: Stack) -> None:
+    stack = acme_stack
+    api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
+    linked = link_customer(api, wise, stack, external_id="c-ada")
+    review = wise.create_kyc_review(linked.profile_id)
+    wise.flush_webhooks()
+    settled(stack)
+    acme = AcmeBrowser(stack)
+    page = acme.log_in("ada@example.com")
+    assert 'data-testid="kyc-review" data-status="WAITING_CUSTOMER_INPUT"' in page
+    assert "Continue with Wise" in page
+    mine = acme.http.get(
+        f"{acme.base}/wise/kyc-return",
+        params={"kyc_review_id": review["id"], "status": "closed"},
+        timeout=TIMEOUT,
+    )
+    assert mine.status_code == 200
+    assert "Wise still needs this information." in mine.text
+    someone_elses = acme.http.get(
+        f"{acme.base}/wise/kyc-return",
+        params={"kyc_review_id": "0b9d2a7e-0000-4000-8000-000000000000", "status": "success"},
+        timeout=TIMEOUT,
+    )
+    assert someone_elses.status_code == 404

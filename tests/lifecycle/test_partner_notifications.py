@@ -56,7 +56,16 @@ verify_onboarding_signature = documented_verifier()
 
 
 def outbox(database_url: str) -> list[dict[str, Any]]:
-    return query(database_url, "SELECT * FROM partner_notification ORDER BY id")
+    """The link notifications in the outbox (session outcomes are tested on their own)."""
+    return query(
+        database_url,
+        "SELECT * FROM partner_notification WHERE event_type LIKE 'link.%' ORDER BY id",
+    )
+
+
+def link_events(receiver: PartnerReceiver) -> list[dict[str, Any]]:
+    """The link notifications the partner accepted, in arrival order."""
+    return [e for e in receiver.events() if e["type"].startswith("link.")]
 
 
 def instance(stack: Stack, database_url: str, clock: FrozenClock) -> Flask:
@@ -108,7 +117,7 @@ def test_every_status_change_reaches_the_partner_signed_and_in_order(
         "link.unlinked",
     ]
     hooks.settle()
-    events = receiver.events()
+    events = link_events(receiver)
     assert [e["type"] for e in events] == expected
     assert [e["link"]["status"] for e in events] == [
         "linked",
@@ -128,7 +137,7 @@ def test_every_status_change_reaches_the_partner_signed_and_in_order(
         assert not verify_onboarding_signature(SECRET, header, body + b" ", now=sent_at)
         assert not verify_onboarding_signature("other-secret", header, body, now=sent_at)
         assert not verify_onboarding_signature(SECRET, header, body, now=sent_at + 301)  # stale
-        assert record["headers"]["X-Onboarding-Event-Id"] in {e["id"] for e in events}
+        assert record["headers"]["X-Onboarding-Event-Id"] in {e["id"] for e in receiver.events()}
     assert all(row["delivered_at"] is not None for row in outbox(db_url))
 
 
@@ -149,10 +158,16 @@ def test_a_partner_outage_loses_nothing(
     assert hooks.api.unlink().status_code == 204
     hooks.settle()
     rows = outbox(db_url)
-    assert [r["event_type"] for r in rows] == ["link.linked", "link.verified", "link.unlinked"]
+    # not_verified: the worker asked Wise right after the link.
+    assert [r["event_type"] for r in rows] == [
+        "link.linked",
+        "link.not_verified",
+        "link.verified",
+        "link.unlinked",
+    ]
     # The oldest failed and waits for its backoff; the newer ones wait behind it, in order.
     assert rows[0]["last_status"] == 503
-    assert [r["attempts"] for r in rows] == [1, 0, 0]
+    assert [r["attempts"] for r in rows] == [1, 0, 0, 0]
     assert deliver(hooks.stack, db_url, clock) == "delivered 0, failed 0"
     settings = runtime_of(hooks.stack.kit_app).settings
     clock.advance(backoff_ceiling(settings, 1))
@@ -162,13 +177,15 @@ def test_a_partner_outage_loses_nothing(
     # The partner is back.
     receiver.status = 200
     clock.advance(backoff_ceiling(settings, 2))
-    assert deliver(hooks.stack, db_url, clock) == "delivered 3, failed 0"
-    assert [e["type"] for e in receiver.events()] == [
+    # The four link changes, and the session's outcome (session.linked) among them.
+    assert deliver(hooks.stack, db_url, clock) == "delivered 5, failed 0"
+    assert [e["type"] for e in link_events(receiver)] == [
         "link.linked",
+        "link.not_verified",
         "link.verified",
         "link.unlinked",
     ]
-    assert [r["attempts"] for r in outbox(db_url)] == [3, 1, 1]
+    assert [r["attempts"] for r in outbox(db_url)] == [3, 1, 1, 1]
 
 
 def test_the_deliver_command(
@@ -193,14 +210,15 @@ def test_the_deliver_command(
     # The command runs on the system clock: within the 30 s backoff nothing is due yet.
     result = CliRunner().invoke(main, ["notifications", "deliver"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "delivered 0, failed 0, pending 1"
+    # link.linked, and session.linked and link.not_verified behind it.
+    assert result.output.strip() == "delivered 0, failed 0, pending 3"
     engine = create_engine(db_url)
     with engine.begin() as conn:  # the backoff has run out
         conn.execute(text("UPDATE partner_notification SET next_attempt_at = '2000-01-01'"))
     engine.dispose()
     result = CliRunner().invoke(main, ["notifications", "deliver"])
-    assert result.output.strip() == "delivered 1, failed 0, pending 0"
-    assert [e["type"] for e in receiver.events()] == ["link.linked"]
+    assert result.output.strip() == "delivered 3, failed 0, pending 0"
+    assert [e["type"] for e in link_events(receiver)] == ["link.linked", "link.not_verified"]
     monkeypatch.setenv("ONBOARDING_PARTNER_WEBHOOK_URL", "")
     refused = CliRunner().invoke(main, ["notifications", "deliver"])
     assert refused.exit_code == 1
@@ -237,14 +255,11 @@ def test_several_deliverers_never_send_a_notification_twice(
         list(pool.map(run, range(4)))
     for app in apps:
         runtime_of(app).engine.dispose()
-    ids = [e["id"] for e in receiver.events()]
-    assert len(ids) == len(set(ids)) == 4
+    ids = [e["id"] for e in link_events(receiver)]
+    assert len(ids) == len(set(ids)) == 8  # linked and not_verified, for each customer
     # Different customers' notifications may go out in parallel, so in any order.
-    assert sorted(e["customer_external_id"] for e in receiver.events()) == [
-        "c-0",
-        "c-1",
-        "c-2",
-        "c-3",
+    assert sorted(e["customer_external_id"] for e in link_events(receiver)) == [
+        f"c-{n}" for n in range(4) for _ in range(2)
     ]
 
 
@@ -255,7 +270,7 @@ def test_the_wise_webhook_is_answered_while_the_partner_hangs(
     hooks = notified
     linked = link_customer(hooks.api, hooks.wise, hooks.stack)
     hooks.settle()
-    assert len(receiver.events()) == 1
+    assert len(link_events(receiver)) == 2  # linked, then not_verified: Wise was asked
     receiver.hold()
     hooks.wise.set_verification(linked.profile_id, "verified")
     attempts = hooks.wise.flush_webhooks()
@@ -270,10 +285,14 @@ def test_the_wise_webhook_is_answered_while_the_partner_hangs(
         lambda status: status == "verified",
         what="the event to be applied",
     )
-    assert len(receiver.events()) == 1
+    assert len(link_events(receiver)) == 2
     receiver.release()
     worker.join(timeout=30)
-    assert [e["type"] for e in receiver.events()] == ["link.linked", "link.verified"]
+    assert [e["type"] for e in link_events(receiver)] == [
+        "link.linked",
+        "link.not_verified",
+        "link.verified",
+    ]
 
 
 def test_nothing_is_queued_without_a_partner_url(stack: Stack, database_url: str) -> None:
@@ -303,7 +322,7 @@ def test_a_stalled_partner_is_cut_off_by_wall_clock_and_retried(
         receiver.hold()
         link_customer(LifecycleApi(running.kit_url), EmulatorControl(running.emulator_url), running)
         settled(running)
-        [row] = outbox(database_url)
+        row = outbox(database_url)[0]
         assert row["last_error"] == "deadline"
         assert row["delivered_at"] is None
         assert row["lease_owner"] is None  # released, so a retry can claim it
@@ -312,11 +331,12 @@ def test_a_stalled_partner_is_cut_off_by_wall_clock_and_retried(
         running.stop()
     receiver.status = 200
     clock.advance(60)
-    assert deliver(running, database_url, clock) == "delivered 1, failed 0"
+    # The stalled link.linked, then session.linked and link.not_verified behind it.
+    assert deliver(running, database_url, clock) == "delivered 3, failed 0"
     # The stalled partner had the whole request and stored it once released, so it now holds
     # it twice: delivery is at least once, and the shared id is what it deduplicates on.
-    events = receiver.events()
-    assert [e["type"] for e in events] == ["link.linked", "link.linked"]
+    events = link_events(receiver)
+    assert [e["type"] for e in events] == ["link.linked", "link.linked", "link.not_verified"]
     assert events[0]["id"] == events[1]["id"]
 
 
@@ -345,7 +365,7 @@ def test_a_notification_that_keeps_failing_is_parked_and_holds_nothing_back(
         settled(running)
         clock.advance(backoff_ceiling(settings, 1))
         settled(running)
-        [linked] = outbox(database_url)
+        linked = outbox(database_url)[0]
         assert (linked["status"], linked["attempts"], linked["last_error"]) == (
             "dead",
             2,
@@ -355,7 +375,7 @@ def test_a_notification_that_keeps_failing_is_parked_and_holds_nothing_back(
         receiver.status = 200
         assert api.unlink().status_code == 204
         settled(running)
-        assert [e["type"] for e in receiver.events()] == ["link.unlinked"]
+        assert [e["type"] for e in link_events(receiver)] == ["link.not_verified", "link.unlinked"]
         for name, value in instance_config(
             running,
             database_url,
@@ -369,7 +389,11 @@ def test_a_notification_that_keeps_failing_is_parked_and_holds_nothing_back(
         retried = CliRunner().invoke(main, ["notifications", "retry", "--all"])
         assert "1 notifications back in the queue" in retried.output
         settled(running)
-        assert [e["type"] for e in receiver.events()] == ["link.unlinked", "link.linked"]
+        assert [e["type"] for e in link_events(receiver)] == [
+            "link.not_verified",
+            "link.unlinked",
+            "link.linked",
+        ]
         assert {r["status"] for r in outbox(database_url)} == {"delivered"}
     finally:
         running.stop()

@@ -120,6 +120,7 @@ def test_the_worker_backs_off_failing_refreshes_and_stops_after_the_last_attempt
     try:
         api, wise = LifecycleApi(stack.kit_url), EmulatorControl(stack.emulator_url)
         link_customer(api, wise, stack)
+        settled(stack)  # the verification check right after linking, with the fresh token
         settings = runtime_of(stack.kit_app).settings
         clock.advance(ACCESS_TOKEN_SECONDS - MARGIN_SECONDS + 1)  # due
         wise.add_fault("POST", "/oauth/token", status=503, count=None, grant_type="refresh_token")

@@ -113,6 +113,11 @@ def test_unlinking_erases_the_tokens_and_keeps_an_audit_record(
         "profile_type": "personal",
         "linked_at": None,
         "verification_status": "unknown",
+        "verification_routes": [],
+        "verification_checked_at": None,
+        "wise_user_state": None,
+        "wise_user_deactivation_type": None,
+        "wise_user_deactivation_reason": None,
         "account_changed": False,
         "identity_check": "passed",
     }

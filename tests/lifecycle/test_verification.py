@@ -80,6 +80,11 @@ def test_wise_unavailable_for_the_check_is_a_503(
         "profile_type": "personal",
         "linked_at": None,
         "verification_status": "unknown",
+        "verification_routes": [],
+        "verification_checked_at": None,
+        "wise_user_state": None,
+        "wise_user_deactivation_type": None,
+        "wise_user_deactivation_reason": None,
         "account_changed": False,
         "identity_check": "passed",
     }

@@ -54,11 +54,28 @@ BUSINESS_CUSTOMER: dict[str, Any] = {
         "business_name": "Difference Engines Ltd",
         "registration_number": "SC123456",
         "company_type": "LIMITED",
+        "company_role": "DIRECTOR",
+        "first_level_category": "CONSULTING_IT_BUSINESS_SERVICES",
+        "second_level_category": "SCIENTIFIC_AND_TECHNICAL_CONSULTING",
+        "webpage": "https://engines.example",
+        "business_free_form_description": "Calculating engines, designed and built to order.",
         "address": {
             "first_line": "1 Dorset Street",
             "city": "London",
             "post_code": "W1U 4EG",
             "country": "gbr",
+        },
+        "business_representative": {
+            "first_name": "Charles",
+            "last_name": "Babbage",
+            "date_of_birth": "1971-12-26",
+            "phone_number": "+447700900456",
+            "address": {
+                "first_line": "1 Dorset Street",
+                "city": "London",
+                "post_code": "W1U 4EG",
+                "country": "GBR",
+            },
         },
         "directors": [
             {
@@ -126,12 +143,22 @@ class PrefillKit:
         """Read a session through the partner API."""
         return self.api.get_session(session_id)
 
-    def claim_and_return(self, launched: Launched, email: str) -> requests.Response:
-        """The customer claims the account at Wise and consents; the browser returns to the kit."""
-        granted = EmulatorControl(self.stack.emulator_url).authorize(
+    def claim_and_return(
+        self, launched: Launched, email: str, profile: str = "PERSONAL"
+    ) -> requests.Response:
+        """The customer claims the account at Wise and consents to share ``profile`` (its type);
+        the browser returns to the kit."""
+        wise = EmulatorControl(self.stack.emulator_url)
+        chosen = None  # the emulator's default: the first profile, personal ones first
+        if profile != "PERSONAL":
+            user = wise.get_user(email)
+            assert user is not None
+            chosen = next(p["id"] for p in user["profiles"] if p["type"] == profile)
+        granted = wise.authorize(
             CLIENT_ID,
             self.callback_url,
             email,
+            profile_id=chosen,
             state=launched.state,
             claim_account_code=claim_code_of(launched),
         )

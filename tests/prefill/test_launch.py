@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -24,6 +26,7 @@ from tests.prefill.conftest import (
     query_of,
     registration_code,
 )
+from tests.support.kit import KitApi
 
 # -- the happy paths ---------------------------------------------------------------------------
 
@@ -83,43 +86,117 @@ def test_personal_prefill_creates_the_account_then_links_after_the_claim(
     assert link["identity_check"] == "passed"
 
 
-def test_business_prefill_creates_profile_directors_and_owners(
+def test_business_prefill_creates_representative_business_directors_and_owners(
     prefill_kit: PrefillKit, wise: EmulatorControl
 ) -> None:
+    """The default (v2, as Wise recommends): the representative's personal profile first."""
     created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
     launched = prefill_kit.launch(created)
     assert claim_code_of(launched)
+    assert prefill_kit.session(created["id"])["prefill_errors"] == []
     user = wise.get_user("charles@engines.example")
     assert user is not None
-    (profile,) = user["profiles"]
-    assert profile["type"] == "BUSINESS"
-    assert (profile["businessName"], profile["registrationNumber"], profile["companyType"]) == (
-        "Difference Engines Ltd",
-        "SC123456",
-        "LIMITED",
-    )
-    assert profile["address"]["city"] == "London"
-    assert [(d["firstName"], d["lastName"], d["dateOfBirth"]) for d in profile["directors"]] == [
-        ("Charles", "Babbage", "1971-12-26")
-    ]
-    assert profile["directors"][0]["countryOfResidenceIso3Code"] == "gbr"
-    assert [(u["name"], u["ownershipPercentage"]) for u in profile["ubos"]] == [
-        ("Georgiana Whitmore", 60)
-    ]
+    representative, business = user["profiles"]
+    assert representative["type"] == "PERSONAL"
+    assert (representative["firstName"], representative["lastName"]) == ("Charles", "Babbage")
+    assert representative["dateOfBirth"] == "1971-12-26"
+    assert representative["contactDetails"] == {
+        "email": "charles@engines.example",
+        "phoneNumber": "+447700900456",
+    }
+    assert_business_as_sent(business)
+    paths = wise.counters()["paths"]
+    assert paths["POST /v2/profiles/business-profile"] == 1
+    assert "POST /v3/profiles/business-profile" not in paths
 
-    returned = prefill_kit.claim_and_return(launched, "charles@engines.example")
+    returned = prefill_kit.claim_and_return(launched, "charles@engines.example", "BUSINESS")
     assert query_of(returned.headers["Location"])["status"] == "linked"
     session = prefill_kit.session(created["id"])
     assert session["identity_check"] == "passed"
     assert prefill_kit.api.get_link("c-engines")["profile_type"] == "business"
 
 
+def assert_business_as_sent(business: dict[str, Any]) -> None:
+    """The business profile at Wise holds what BUSINESS_CUSTOMER sent, in Wise's names."""
+    assert business["type"] == "BUSINESS"
+    assert (business["businessName"], business["registrationNumber"]) == (
+        "Difference Engines Ltd",
+        "SC123456",
+    )
+    assert (business["companyType"], business["companyRole"]) == ("LIMITED", "DIRECTOR")
+    assert (business["firstLevelCategory"], business["secondLevelCategory"]) == (
+        "CONSULTING_IT_BUSINESS_SERVICES",
+        "SCIENTIFIC_AND_TECHNICAL_CONSULTING",
+    )
+    assert business["webpage"] == "https://engines.example"
+    assert business["businessFreeFormDescription"].startswith("Calculating engines")
+    assert business["externalCustomerId"] == "c-engines"
+    assert business["address"]["city"] == "London"
+    assert business["address"]["countryIso3Code"] == "gbr"
+    assert [(d["firstName"], d["lastName"], d["dateOfBirth"]) for d in business["directors"]] == [
+        ("Charles", "Babbage", "1971-12-26")
+    ]
+    assert business["directors"][0]["countryOfResidenceIso3Code"] == "gbr"
+    assert [(u["name"], u["ownershipPercentage"]) for u in business["ubos"]] == [
+        ("Georgiana Whitmore", 60)
+    ]
+
+
+@pytest.mark.parametrize("answer", ["profile", "empty"])
+def test_the_v3_endpoint_sends_the_representative_in_the_business_body(
+    stack_factory: Callable[..., Stack], answer: str
+) -> None:
+    """v3, with and without an id in Wise's answer (Wise documents it without a body)."""
+    stack = stack_factory(ONBOARDING_WISE_BUSINESS_PROFILE_API="v3")
+    wise = EmulatorControl(stack.emulator_url)
+    wise.update_settings(business_profile_v3_answer=answer)
+    prefill_kit = PrefillKit(KitApi(stack.kit_url), stack)
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    launched = prefill_kit.launch(created)
+    assert prefill_kit.session(created["id"])["prefill_errors"] == []
+    user = wise.get_user("charles@engines.example")
+    assert user is not None
+    [business] = user["profiles"]
+    assert_business_as_sent(business)
+    representative = business["representative"]
+    assert (representative["firstName"], representative["dateOfBirth"]) == ("Charles", "1971-12-26")
+    assert representative["address"]["countryIso3Code"] == "gbr"
+    assert representative["contactDetails"]["email"] == "charles@engines.example"
+    paths = wise.counters()["paths"]
+    assert "POST /v2/profiles/personal-profile" not in paths
+    # Without an id in the answer, the kit finds the business in the profile list.
+    assert ("GET /v2/profiles" in paths) is (answer == "empty")
+    returned = prefill_kit.claim_and_return(launched, "charles@engines.example", "BUSINESS")
+    assert query_of(returned.headers["Location"])["status"] == "linked"
+
+
+def test_a_lost_answer_to_the_directors_call_adds_nobody_twice(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    # Wise adds the director, then the answer is lost; Wise documents no idempotence header here.
+    wise.add_fault("POST", "/v1/profiles/*/directors", status=503, count=1, lose_answer=True)
+    wise.add_fault("POST", "/v1/profiles/*/ubos", status=503, count=1, lose_answer=True)
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    assert claim_code_of(prefill_kit.launch(created))
+    assert prefill_kit.session(created["id"])["prefill_errors"] == []
+    user = wise.get_user("charles@engines.example")
+    assert user is not None
+    business = user["profiles"][1]
+    assert [d["lastName"] for d in business["directors"]] == ["Babbage"]
+    assert [u["name"] for u in business["ubos"]] == ["Georgiana Whitmore"]
+    paths = wise.counters()["paths"]
+    people = [p for p in paths if p.startswith("POST /v1/profiles/")]
+    assert sorted(paths[p] for p in people) == [1, 1]
+    assert [paths[p] for p in paths if p.startswith("GET /v1/profiles/")] == [2, 2]
+
+
 def walk_claim_pages(
-    emulator_url: str, authorize_url: str, edit: dict[str, str]
+    emulator_url: str, authorize_url: str, edit: dict[str, str], profile: str = "Personal"
 ) -> tuple[str, str]:
     """Claim at Wise through its pages; return the review page and where consent redirects.
 
-    ``edit`` changes review fields by the end of their names (``registration_number``).
+    ``edit`` changes review fields by the end of their names (``registration_number``);
+    ``profile`` is the kind of profile chosen at consent when there are several.
     """
     http = requests.Session()
     assert http.get(authorize_url, timeout=15).url.endswith("/oauth/authorize/claim/password")
@@ -137,10 +214,12 @@ def walk_claim_pages(
     for suffix, value in edit.items():
         (name,) = [n for n in form if n.endswith(f"-{suffix}")]
         form[name] = value
-    http.post(f"{emulator_url}/oauth/authorize/claim/review", data=form, timeout=15)
+    page = http.post(f"{emulator_url}/oauth/authorize/claim/review", data=form, timeout=15)
+    choices = re.findall(r'value="(\d+)"[^>]*>\s*<label for="[^"]+">[^<]*\((\w+)\)', page.text)
+    chosen = {"profile_id": value for value, kind in choices if kind == profile}  # noqa: B035
     consent = http.post(
         f"{emulator_url}/oauth/authorize/consent",
-        data={"decision": "allow"},
+        data={"decision": "allow", **chosen},
         allow_redirects=False,
         timeout=15,
     )
@@ -153,7 +232,7 @@ def test_business_registration_number_changed_at_wise_fails_the_identity_check(
     created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
     launched = prefill_kit.launch(created)
     review, back = walk_claim_pages(
-        stack.emulator_url, launched.authorize_url, {"registration_number": "SC999999"}
+        stack.emulator_url, launched.authorize_url, {"registration_number": "SC999999"}, "Business"
     )
     for shown in ("Difference Engines Ltd", "SC123456", "Babbage", "Georgiana Whitmore", "60"):
         assert f'value="{shown}"' in review
@@ -193,6 +272,37 @@ def test_an_existing_email_falls_back_to_log_in_and_link(
     returned = prefill_kit.log_in_and_return(launched, "ada@example.com")
     assert query_of(returned.headers["Location"])["status"] == "linked"
     assert prefill_kit.session(created["id"])["existing_account"] is True
+
+
+USERS_EXISTS = "POST /v1/users/exists"
+
+
+def test_users_exists_is_asked_first_only_when_configured(
+    stack_factory: Callable[..., Stack],
+) -> None:
+    stack = stack_factory(ONBOARDING_PREFILL_CHECK_USER_EXISTS="true")
+    wise = EmulatorControl(stack.emulator_url)
+    kit = PrefillKit(KitApi(stack.kit_url), stack)
+    # An email Wise knows: no sign-up at all, and the customer logs in to their own account.
+    ada = {**PERSONAL_CUSTOMER, "external_id": "c-ada", "email": "ada@example.com",
+           "date_of_birth": "1990-04-01"}  # fmt: skip
+    launched = kit.launch(kit.create(prefill_body(ada)))
+    assert claim_code_of(launched) is None
+    assert kit.session(launched.session_id)["existing_account"] is True
+    paths = wise.counters()["paths"]
+    assert (paths[USERS_EXISTS], paths.get(SIGN_UP, 0)) == (1, 0)
+    # A new email: asked, then signed up and prepared as usual.
+    launched = kit.launch(kit.create(prefill_body()))
+    assert claim_code_of(launched)
+    paths = wise.counters()["paths"]
+    assert (paths[USERS_EXISTS], paths[SIGN_UP]) == (2, 1)
+
+
+def test_users_exists_is_not_asked_by_default(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    assert claim_code_of(prefill_kit.launch(prefill_kit.create(prefill_body())))
+    assert USERS_EXISTS not in wise.counters()["paths"]
 
 
 def test_a_refused_profile_call_is_recorded_and_does_not_block(
@@ -237,13 +347,13 @@ def test_refused_directors_and_owners_are_each_recorded(
     assert [(e["call"], e["status"]) for e in errors] == [("directors", 422), ("ubos", 422)]
     user = wise.get_user("charles@engines.example")
     assert user is not None
-    assert len(user["profiles"]) == 1
+    assert [p["type"] for p in user["profiles"]] == ["PERSONAL", "BUSINESS"]
 
 
 def test_a_refused_business_profile_records_the_people_it_could_not_send(
     prefill_kit: PrefillKit, wise: EmulatorControl
 ) -> None:
-    wise.add_fault("POST", "/v3/profiles/business-profile", status=422, count=None)
+    wise.add_fault("POST", "/v2/profiles/business-profile", status=422, count=None)
     created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
     assert claim_code_of(prefill_kit.launch(created))
     errors = prefill_kit.session(created["id"])["prefill_errors"]
@@ -259,7 +369,7 @@ def test_a_business_profile_answer_without_an_id_does_not_block_the_customer(
 ) -> None:
     # Replayed on every retry (same idempotence uuid), so it must not become a 503 loop.
     wise.add_fault(
-        "POST", "/v3/profiles/business-profile", status=200, count=None, body={"type": "BUSINESS"}
+        "POST", "/v2/profiles/business-profile", status=200, count=None, body={"type": "BUSINESS"}
     )
     created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
     launched = prefill_kit.launch(created)
@@ -269,6 +379,26 @@ def test_a_business_profile_answer_without_an_id_does_not_block_the_customer(
     assert [e["call"] for e in errors[1:]] == ["directors", "ubos"]
     paths = wise.counters()["paths"]
     assert not [p for p in paths if p.endswith(("/directors", "/ubos"))]
+
+
+def test_a_refused_representative_skips_the_business_it_must_come_before(
+    prefill_kit: PrefillKit, wise: EmulatorControl
+) -> None:
+    wise.add_fault("POST", "/v2/profiles/personal-profile", status=400, count=None)
+    created = prefill_kit.create(prefill_body(BUSINESS_CUSTOMER))
+    assert claim_code_of(prefill_kit.launch(created))
+    errors = prefill_kit.session(created["id"])["prefill_errors"]
+    assert errors == [
+        {"call": "representative_profile", "status": 400, "codes": []},
+        {
+            "call": "business_profile",
+            "status": None,
+            "codes": ["skipped_without_representative_profile"],
+        },
+        {"call": "directors", "status": None, "codes": ["skipped_without_business_profile"]},
+        {"call": "ubos", "status": None, "codes": ["skipped_without_business_profile"]},
+    ]
+    assert "POST /v2/profiles/business-profile" not in wise.counters()["paths"]
 
 
 def test_a_refused_sign_up_falls_back_to_the_plain_authorize_page(

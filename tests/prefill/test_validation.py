@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from backend import create_app
 from backend.clock import FrozenClock
 from backend.extensions import runtime_of
 from tests.prefill.conftest import BUSINESS_CUSTOMER, PERSONAL_CUSTOMER, prefill_body
@@ -55,7 +56,36 @@ TWO_THIRDS = {"name": "Ann Other", "ownership_percentage": 41}
         (with_changes(P, prefill__preferred_name="M" * 31), "customer.prefill.preferred_name"),
         (with_changes(P, prefill__phone_number=None), "customer.prefill.phone_number"),
         (with_changes(P, prefill__phone_number="07700 900123"), "customer.prefill.phone_number"),
+        (with_changes(P, prefill__address=None), "customer.prefill.address"),
         (with_changes(P, prefill__address__city=None), "customer.prefill.address.city"),
+        (
+            with_changes(P, prefill__address__country="USA"),
+            "customer.prefill.address.state_code",
+        ),
+        (
+            with_changes(
+                P, prefill__address__country="AUS", prefill__address__state_code="NSWALES"
+            ),
+            "customer.prefill.address.state_code",
+        ),
+        (
+            with_changes(
+                P,
+                prefill__address__country="CAN",
+                prefill__address__state_code="QC",
+                prefill__occupation=None,
+            ),
+            "customer.prefill.occupation",
+        ),
+        (
+            with_changes(
+                P,
+                prefill__address__country="USA",
+                prefill__address__state_code="NM",
+                prefill__occupation=None,
+            ),
+            "customer.prefill.occupation",
+        ),
         (with_changes(P, prefill__address__first_line=""), "customer.prefill.address.first_line"),
         (with_changes(P, prefill__address__country="GB"), "customer.prefill.address.country"),
         (with_changes(P, prefill__address__country="G8R"), "customer.prefill.address.country"),
@@ -71,6 +101,82 @@ TWO_THIRDS = {"name": "Ann Other", "ownership_percentage": 41}
         (with_changes(B, prefill__business_name=None), "customer.prefill.business_name"),
         (with_changes(B, prefill__business_name="x" * 101), "customer.prefill.business_name"),
         (with_changes(B, prefill__company_type="limited"), "customer.prefill.company_type"),
+        (with_changes(B, prefill__company_type="LIMITED_COMPANY"), "customer.prefill.company_type"),
+        (with_changes(B, prefill__company_type=None), "customer.prefill.company_type"),
+        (with_changes(B, prefill__company_role="CEO"), "customer.prefill.company_role"),
+        (
+            with_changes(B, prefill__registration_number=None),
+            "customer.prefill.registration_number",
+        ),
+        (
+            with_changes(B, prefill__first_level_category=None),
+            "customer.prefill.first_level_category",
+        ),
+        (
+            with_changes(B, prefill__first_level_category="IT"),
+            "customer.prefill.first_level_category",
+        ),
+        # A sub-category of another category: Wise checks the pair.
+        (
+            with_changes(B, prefill__second_level_category="CHARITY_ALL_ACTIVITIES"),
+            "customer.prefill.second_level_category",
+        ),
+        (
+            with_changes(B, prefill__second_level_category=None),
+            "customer.prefill.second_level_category",
+        ),
+        (with_changes(B, prefill__webpage="engines.example"), "customer.prefill.webpage"),
+        (
+            with_changes(B, prefill__company_type="OTHER", prefill__webpage=None),
+            "customer.prefill.webpage",
+        ),
+        (
+            with_changes(
+                B, prefill__company_type="OTHER", prefill__business_free_form_description=None
+            ),
+            "customer.prefill.business_free_form_description",
+        ),
+        (with_changes(B, prefill__address=None), "customer.prefill.address"),
+        (
+            with_changes(B, prefill__operational_addresses=[{"first_line": "x"}]),
+            "customer.prefill.operational_addresses.0.city",
+        ),
+        # Wise's older names are refused, never passed on.
+        (with_changes(B, prefill__business_category="IT"), "customer.prefill.business_category"),
+        (with_changes(B, prefill__representative={}), "customer.prefill.representative"),
+        (
+            with_changes(B, prefill__business_representative=None),
+            "customer.prefill.business_representative",
+        ),
+        (
+            with_changes(B, prefill__business_representative__date_of_birth=None),
+            "customer.prefill.business_representative.date_of_birth",
+        ),
+        (
+            with_changes(B, prefill__business_representative__phone_number=None),
+            "customer.prefill.business_representative.phone_number",
+        ),
+        (
+            with_changes(B, prefill__business_representative__email="not-an-email"),
+            "customer.prefill.business_representative.email",
+        ),
+        (
+            with_changes(B, prefill__business_representative__first_name="C" * 31),
+            "customer.prefill.business_representative.first_name",
+        ),
+        (
+            with_changes(B, prefill__business_representative__address__country="USA"),
+            "customer.prefill.business_representative.address.state_code",
+        ),
+        (
+            with_changes(B, prefill__business_representative__business_representative_id=7),
+            "customer.prefill.business_representative.first_name",
+        ),
+        # Only the v3 endpoint takes a representative id (this kit runs the default, v2).
+        (
+            with_changes(B, prefill__business_representative={"business_representative_id": 7}),
+            "customer.prefill.business_representative.business_representative_id",
+        ),
         (
             with_changes(B, prefill__registration_number="SC#123456"),
             "customer.prefill.registration_number",
@@ -150,12 +256,53 @@ def test_valid_prefill_sessions_are_created(
     assert "prefill" not in read
 
 
+ADDRESS = {"first_line": "1 Burntisland Road", "city": "Edinburgh", "country": "GBR"}
+
+
 def test_minimal_prefills_are_enough(client: FlaskClient, api_headers: dict[str, str]) -> None:
-    personal = {"first_name": "Mary", "last_name": "Somerville", "phone_number": "+447700900123"}
-    business = {"business_name": "Difference Engines Ltd"}
-    for customer, prefill in ((PERSONAL_CUSTOMER, personal), (BUSINESS_CUSTOMER, business)):
+    """What Wise requires, and nothing more: each is accepted."""
+    personal = {
+        "first_name": "Mary",
+        "last_name": "Somerville",
+        "phone_number": "+447700900123",
+        "address": ADDRESS,
+    }
+    business = {
+        "business_name": "Difference Engines Ltd",
+        "company_type": "SOLE_PROPRIETORSHIP",  # no registration number needed
+        "first_level_category": "CONSULTING_IT_BUSINESS_SERVICES",
+        "second_level_category": "IT_DEVELOPMENT",
+        "address": ADDRESS,
+        "business_representative": {
+            "first_name": "Charles",
+            "last_name": "Babbage",
+            "date_of_birth": "1971-12-26",
+            "phone_number": "+447700900456",
+            "address": ADDRESS,
+        },
+    }
+    canadian = {
+        **personal,
+        "address": {**ADDRESS, "country": "CAN", "state_code": "QC"},
+        "occupation": "Mathematician",
+    }
+    for customer, prefill in (
+        (PERSONAL_CUSTOMER, personal),
+        (PERSONAL_CUSTOMER, canadian),
+        (BUSINESS_CUSTOMER, business),
+    ):
         body = prefill_body({**customer, "prefill": prefill})
-        assert client.post(URL, json=body, headers=api_headers).status_code == 201
+        response = client.post(URL, json=body, headers=api_headers)
+        assert response.status_code == 201, response.json
+
+
+def test_a_representative_id_is_taken_with_the_v3_endpoint(
+    config: dict[str, Any], api_headers: dict[str, str]
+) -> None:
+    app = create_app({**config, "ONBOARDING_WISE_BUSINESS_PROFILE_API": "v3"})
+    body = with_changes(B, prefill__business_representative={"business_representative_id": 7})
+    response = app.test_client().post(URL, json=body, headers=api_headers)
+    assert response.status_code == 201, response.json
 
 
 def raw_database(database_url: str) -> bytes:

@@ -22,6 +22,7 @@ from backend.services.identity import GrantedProfile, check_identity
 from backend.services.onboarding.transitions import (
     Outcome,
     S,
+    claim_by_binding,
     claim_state,
     finish,
     outcome,
@@ -47,18 +48,18 @@ def complete(*, ctx: Context, params: Mapping[str, str], binding: str | None) ->
     now = ctx.now()
     state = params.get("state")
     if not plausible_secret(state):
+        if "error" in params:
+            # Wise does not say whether an error redirect carries the state back.
+            return _error_without_state(ctx=ctx, now=now, params=params, binding=binding)
         raise CallbackRejected("This page was opened without a valid sign-in reference.")
     assert state is not None
     row = _claim_state(ctx=ctx, now=now, state=state, binding=binding)
     logs.set_session(row.id)
-    done = partial(finish, ctx=ctx, row=row, now=now)
     if row.status == SessionStatus.EXPIRED:
         return outcome(settings=ctx.settings, row=row)
     if "error" in params:
-        error = safe_error_code(params.get("error"))
-        if error == "access_denied":
-            return done(status=SessionStatus.DECLINED, wise_error=error)
-        return done(status=FAILED, reason=FailureReason.WISE_ERROR, wise_error=error)
+        return _end_with_error(ctx=ctx, row=row, now=now, params=params)
+    done = partial(finish, ctx=ctx, row=row, now=now)
     code = params.get("code")
     if not code or len(code) > 512:
         return done(status=FAILED, reason=FailureReason.INVALID_CALLBACK)
@@ -90,6 +91,46 @@ def complete(*, ctx: Context, params: Mapping[str, str], binding: str | None) ->
         # The tokens are dropped here: they belong to someone the partner did not verify.
         return done(status=FAILED, reason=identity.failure, identity_check=identity.check)
     return _link(ctx, row, now, profile, tokens, identity.check)
+
+
+def _end_with_error(
+    *, ctx: Context, row: OnboardingSession, now: datetime, params: Mapping[str, str]
+) -> Outcome:
+    """Wise sent the customer back with ``error``: declined when they denied, failed otherwise."""
+    error = safe_error_code(params.get("error"))
+    if error == "access_denied":
+        return finish(ctx=ctx, row=row, now=now, status=SessionStatus.DECLINED, wise_error=error)
+    return finish(
+        ctx=ctx,
+        row=row,
+        now=now,
+        status=FAILED,
+        reason=FailureReason.WISE_ERROR,
+        wise_error=error,
+    )
+
+
+def _error_without_state(
+    *, ctx: Context, now: datetime, params: Mapping[str, str], binding: str | None
+) -> Outcome:
+    """An error redirect without ``state``: end the session of this browser, if it has one.
+
+    The browser-binding cookie names the launch this browser made. That is enough to end its
+    session as declined or failed, since nothing is exchanged; a code would never be accepted
+    without the state. Without a live launch in this browser, the customer gets a clear page.
+    """
+    if plausible_secret(binding):
+        assert binding is not None
+        row = claim_by_binding(ctx=ctx, binding_hash=hash_secret(binding), now=now)
+        if row is not None:
+            return _end_with_error(ctx=ctx, row=row, now=now, params=params)
+    denied = safe_error_code(params.get("error")) == "access_denied"
+    what = "You chose not to connect" if denied else "Wise could not connect"
+    raise CallbackRejected(
+        f"{what} your Wise account, and we could not tell which sign-in this was (it may have "
+        "ended already, or was started in another browser). Please go back to the app and start "
+        "again if you want to connect your Wise account."
+    )
 
 
 def _claim_state(

@@ -82,6 +82,13 @@ def _new_session(ctx: Context, data: OnboardingSessionCreate) -> tuple[Onboardin
         )
     if not is_allowed_return_url(data.return_url, settings.return_urls):
         raise InvalidReturnUrl(field="return_url")
+    if data.refresh_url is not None and not is_allowed_return_url(
+        data.refresh_url, settings.return_urls
+    ):
+        raise InvalidReturnUrl(
+            "refresh_url is not in the configured allowlist (ONBOARDING_RETURN_URLS).",
+            field="refresh_url",
+        )
     customer = data.customer
     if customer.type == "personal" and customer.date_of_birth is None:
         raise InvalidRequest(
@@ -98,6 +105,17 @@ def _new_session(ctx: Context, data: OnboardingSessionCreate) -> tuple[Onboardin
         raise InvalidRequest(
             'customer.prefill is only used when mode is "prefill"', field="customer.prefill"
         )
+    if (
+        isinstance(customer.prefill, BusinessPrefill)
+        and customer.prefill.business_representative.business_representative_id is not None
+        and settings.wise_business_profile_api != "v3"
+    ):
+        # Wise's v2 flow creates the representative as a personal profile: an id cannot be used.
+        raise InvalidRequest(
+            "customer.prefill.business_representative.business_representative_id needs "
+            "ONBOARDING_WISE_BUSINESS_PROFILE_API=v3; with v2 send the representative's details",
+            field="customer.prefill.business_representative.business_representative_id",
+        )
     token = new_secret()
     row = OnboardingSession(
         mode=data.mode,
@@ -110,6 +128,7 @@ def _new_session(ctx: Context, data: OnboardingSessionCreate) -> tuple[Onboardin
             prefill.encrypt_prefill(ctx.cipher, customer.prefill) if customer.prefill else None
         ),
         return_url=data.return_url,
+        refresh_url=data.refresh_url,
         launch_token_hash=hash_secret(token),
         created_at=now,
         expires_at=now + timedelta(seconds=ttl),

@@ -29,9 +29,9 @@ from backend.security import hash_secret, new_secret, plausible_secret
 from backend.services import prefill
 from backend.services.onboarding.transitions import (
     S,
+    dead_link,
     mark_launched,
     release_prepare_lease,
-    return_link,
     settle_if_stale,
     take_prepare_lease,
 )
@@ -85,10 +85,7 @@ def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
     if not leased:
         if row.status == SessionStatus.CREATED and row.expires_at > now:
             raise LaunchInProgress(headers={"Retry-After": LAUNCH_RETRY_AFTER})
-        row = settle_if_stale(ctx=ctx, row=row, now=now)
-        raise LaunchLinkUnavailable(
-            return_link=return_link(settings, row, status=SessionStatus.EXPIRED)
-        )
+        raise dead_link(settings, settle_if_stale(ctx=ctx, row=row, now=now))
     # End the read transaction the refresh opened: Wise is called next, for up to the budget.
     db.commit()
     try:
@@ -143,10 +140,8 @@ def _redirect(
         .execution_options(populate_existing=True)
     ).first()
     if not won or row is None:
-        link = None
-        if row is not None:
-            row = settle_if_stale(ctx=ctx, row=row, now=now)
-            link = return_link(settings, row, status=SessionStatus.EXPIRED)
-        raise LaunchLinkUnavailable(return_link=link)
+        if row is None:
+            raise LaunchLinkUnavailable()
+        raise dead_link(settings, settle_if_stale(ctx=ctx, row=row, now=now))
     authorize_url = ctx.wise.authorize_url(state=state, claim_account_code=claim_code)
     return Launch(session=row, authorize_url=authorize_url, binding=binding)

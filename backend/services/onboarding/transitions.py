@@ -20,10 +20,11 @@ from sqlmodel import Session, col, select
 
 from backend import metrics
 from backend.context import Context
-from backend.errors import CallbackRejected, NotFound
+from backend.errors import CallbackRejected, LaunchLinkUnavailable, NotFound
 from backend.leases import Leasable
 from backend.models import FailureReason, IdentityCheck, OnboardingSession, SessionStatus
 from backend.security import is_allowed_return_url, with_query
+from backend.services import notifications
 from backend.settings import Settings
 
 # A callback that won the state but never finished (the process died mid-exchange) is failed after
@@ -160,6 +161,31 @@ def claim_state(
     return claimed
 
 
+def claim_by_binding(*, ctx: Context, binding_hash: str, now: datetime) -> OnboardingSession | None:
+    """Consume the launch of the browser holding this binding, when Wise sent no state back.
+
+    Only an error redirect is tied to its session this way (``callback``): it ends the session
+    without exchanging anything, so the binding cookie alone is enough to say which one it was.
+    """
+    claimed = (
+        ctx.db.exec(
+            update(S)
+            .where(
+                col(S.binding_hash) == binding_hash,
+                col(S.state_consumed_at).is_(None),
+                col(S.status) == SessionStatus.LAUNCHED,
+                col(S.state_expires_at) > now,
+            )
+            .values(state_consumed_at=now)
+            .returning(S)
+        )
+        .scalars()
+        .first()
+    )
+    ctx.db.commit()
+    return claimed
+
+
 def finish(
     *,
     ctx: Context,
@@ -184,6 +210,9 @@ def finish(
     won = _transition(
         ctx.db, (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED), **values
     )
+    if won:
+        # The partner hears of the outcome from the outbox, written with the outcome itself.
+        notifications.record_session(ctx=ctx, now=now, row=row, **values)
     ctx.db.commit()
     if won:
         metrics.SESSIONS_FINISHED.labels(status=status, reason=reason or "none").inc()
@@ -221,6 +250,10 @@ def settle_if_stale(*, ctx: Context, row: OnboardingSession, now: datetime) -> O
         **ERASED,
     )
     if changed or interrupted:
+        db.refresh(row)  # this transaction's own write: the row as it ends
+        # Recorded with the expiry itself: whoever settles it (the worker's sweep, a partner
+        # reading the session, a late return) tells the partner exactly once.
+        notifications.record_session(ctx=ctx, now=now, row=row)
         db.commit()
         if changed:
             metrics.SESSIONS_FINISHED.labels(status=SessionStatus.EXPIRED, reason="none").inc()
@@ -228,7 +261,6 @@ def settle_if_stale(*, ctx: Context, row: OnboardingSession, now: datetime) -> O
             metrics.SESSIONS_FINISHED.labels(
                 status=SessionStatus.FAILED, reason=FailureReason.INTERRUPTED
             ).inc()
-        db.refresh(row)
     return row
 
 
@@ -256,6 +288,22 @@ def outcome(*, settings: Settings, row: OnboardingSession) -> Outcome:
     if link is None:
         raise CallbackRejected("The app you came from is no longer accepting this sign-in.")
     return Outcome(session=row, return_to=link)
+
+
+def dead_link(settings: Settings, row: OnboardingSession) -> LaunchLinkUnavailable:
+    """What a launch link of ``row`` that no longer works answers.
+
+    With a refresh URL (still allowlisted) the browser goes there with ``session_id`` and
+    ``reason`` (``expired``, or ``used`` for a link already redeemed), so the partner can sign the
+    customer in and mint a fresh session; otherwise a page with the way back to the app.
+    """
+    reason = "expired" if row.status == SessionStatus.EXPIRED else "used"
+    refresh = None
+    if row.refresh_url and is_allowed_return_url(row.refresh_url, settings.return_urls):
+        refresh = with_query(row.refresh_url, {"session_id": row.id, "reason": reason})
+    return LaunchLinkUnavailable(
+        return_link=return_link(settings, row, status=SessionStatus.EXPIRED), refresh_link=refresh
+    )
 
 
 def return_link(settings: Settings, row: OnboardingSession, *, status: SessionStatus) -> str | None:

@@ -14,15 +14,25 @@ from backend.services.webhooks.apply import (
     retry,
 )
 from backend.services.webhooks.events import (
+    KYC_REVIEW_EVENT,
     TRANSFER_EVENT,
+    USER_EVENT,
     VERIFICATION_EVENT,
     InvalidEvent,
     plan,
 )
-from backend.services.webhooks.intake import Received, accept, receive
+from backend.services.webhooks.intake import (
+    Received,
+    accept,
+    last_stored_id,
+    receive,
+    received_test,
+)
 
 __all__ = [
+    "KYC_REVIEW_EVENT",
     "TRANSFER_EVENT",
+    "USER_EVENT",
     "VERIFICATION_EVENT",
     "InvalidEvent",
     "PendingReport",
@@ -30,9 +40,11 @@ __all__ = [
     "accept",
     "apply_next",
     "failed",
+    "last_stored_id",
     "pending_count",
     "plan",
     "process_pending",
     "receive",
+    "received_test",
     "retry",
 ]

@@ -18,16 +18,19 @@ from typing import Any
 
 from backend.context import Context
 from backend.models import VerificationStatus
-from backend.services import links, transfers
+from backend.services import kyc_reviews, links, transfers
 
 VERIFICATION_EVENT = "profiles#verification-state-change"
 TRANSFER_EVENT = "transfers#state-change"
+USER_EVENT = "users#state-change"
+KYC_REVIEW_EVENT = "kyc-reviews#state-change"
 SUPPORTED_SCHEMA = "2."
 # Envelope fields are stored in their own columns only when they look like what Wise sends.
 EVENT_TYPE_RE = re.compile(r"^[A-Za-z0-9_.#:-]{1,64}\Z", re.ASCII)
 SCHEMA_RE = re.compile(r"^[A-Za-z0-9.+-]{1,16}\Z", re.ASCII)
 SUBSCRIPTION_RE = re.compile(r"^[A-Za-z0-9-]{1,64}\Z", re.ASCII)
 STATE_RE = re.compile(r"^[A-Za-z0-9_]{1,32}\Z", re.ASCII)
+REASON_RE = re.compile(r"^[A-Za-z0-9_]{1,64}\Z", re.ASCII)
 # Wise's events describe things that happened this century; anything else is not a real event.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -134,9 +137,50 @@ def _transfer_effect(data: object) -> Effect:
     return apply
 
 
+def _user_effect(data: object) -> Effect:
+    """``users#state-change``: ACTIVE, WITHDRAW_ONLY or DEACTIVATED, with why when deactivated."""
+    resource = _resource(data, "user")
+    user_id = _int(resource.get("id"), "data.resource.id")
+    state = _state(_field(data, "current_state"), "data.current_state")
+    kind = _field(data, "deactivation_type", required=False)
+    kind = None if kind is None else _state(kind, "data.deactivation_type")
+    reason = _field(data, "deactivation_reason", required=False)
+    if reason is not None and not (isinstance(reason, str) and REASON_RE.match(reason)):
+        raise InvalidEvent("data.deactivation_reason must be a short code (letters, digits, _)")
+    occurred_at = _timestamp(_field(data, "occurred_at"))
+
+    def apply(ctx: Context) -> None:
+        links.apply_user_state(
+            ctx=ctx,
+            wise_user_id=user_id,
+            state=state,
+            deactivation_type=kind,
+            deactivation_reason=reason,
+            as_of=occurred_at,
+        )
+
+    return apply
+
+
+def _kyc_review_effect(data: object) -> Effect:
+    """``kyc-reviews#state-change``: camelCase inside ``data.resource``, no ``occurred_at``."""
+    resource = data.get("resource") if isinstance(data, dict) else None
+    try:
+        change = kyc_reviews.parse(resource, status_key="state")
+    except ValueError as exc:
+        raise InvalidEvent(f"data.resource.{exc}") from None
+
+    def apply(ctx: Context) -> None:
+        kyc_reviews.apply(ctx=ctx, change=change)
+
+    return apply
+
+
 HANDLERS: dict[str, Callable[[object], Effect]] = {
     VERIFICATION_EVENT: _verification_effect,
     TRANSFER_EVENT: _transfer_effect,
+    USER_EVENT: _user_effect,
+    KYC_REVIEW_EVENT: _kyc_review_effect,
 }
 
 

@@ -13,10 +13,11 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from backend import metrics
 from backend.context import Context
@@ -108,3 +109,33 @@ def receive(
         db.rollback()
         return Received(event_id=None, duplicate=True)
     return Received(event_id=stored, duplicate=False)
+
+
+def last_stored_id(*, ctx: Context) -> int:
+    """The id of the newest stored delivery (0 when none): deliveries after it are newer."""
+    newest = ctx.db.exec(select(func.max(WiseWebhookEvent.id))).one()
+    ctx.db.commit()
+    return int(newest or 0)
+
+
+def received_test(
+    *, ctx: Context, subscription_id: str, after_id: int, delivery_ids: list[str]
+) -> WiseWebhookEvent | None:
+    """A test notification stored after ``after_id`` for that subscription, if one arrived.
+
+    Only verified deliveries are ever stored, so finding one means Wise reached the kit and
+    the signature checked out. It is matched by the delivery id Wise named or by the
+    subscription in its body (Wise gives each retry a new delivery id).
+    """
+    E = WiseWebhookEvent
+    found = ctx.db.exec(
+        select(E)
+        .where(
+            col(E.id) > after_id,
+            col(E.test).is_(True),
+            or_(col(E.subscription_id) == subscription_id, col(E.delivery_id).in_(delivery_ids)),
+        )
+        .order_by(col(E.id))
+    ).first()
+    ctx.db.commit()
+    return found

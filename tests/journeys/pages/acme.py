@@ -91,6 +91,20 @@ class AcmeBank:
         """The Wise link status block."""
         return self.page.get_by_test_id("link-status")
 
+    @property
+    def kyc_review(self) -> Locator:
+        """The account page's Hosted KYC block ("Wise needs more information")."""
+        return self.page.get_by_test_id("kyc-review")
+
+    def continue_with_wise(self) -> None:
+        """Press "Continue with Wise"; the browser leaves for the kit, then Wise's KYC page."""
+        self.kyc_review.get_by_role("button", name="Continue with Wise").click()
+
+    @property
+    def kyc_outcome(self) -> Locator:
+        """The line the KYC return page shows."""
+        return self.page.get_by_test_id("kyc-outcome")
+
     def expect_outcome(self, status: str, text: str | re.Pattern[str]) -> None:
         """Wait for the return page to show ``status`` and ``text``."""
         expect(self.page).to_have_url(re.compile(re.escape(self.base_url) + "/wise/return"))

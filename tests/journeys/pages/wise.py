@@ -66,8 +66,10 @@ class WiseAuthorize:
         self.page.get_by_role("button", name="Continue").click()
         return self
 
-    def allow(self) -> None:
-        """Consent to the partner's access."""
+    def allow(self, profile: str | None = None) -> None:
+        """Consent to the partner's access; pick ``profile`` (its label) when there are several."""
+        if profile is not None:
+            self.page.get_by_role("group", name="Choose a profile").get_by_label(profile).check()
         self.page.get_by_role("button", name="Allow").click()
 
     def deny(self) -> None:
@@ -101,3 +103,19 @@ class WiseAuthorize:
         """Accept the reviewed details and go on to consent."""
         self.page.get_by_role("button", name="Confirm details").click()
         return self
+
+    # -- Hosted KYC: Wise's page for a KYC review ------------------------------------------------
+
+    def expect_kyc_page(self) -> Locator:
+        """Wait for Wise's KYC page; the list of what Wise needs."""
+        expect(self.page).to_have_url(
+            re.compile(re.escape(self.base_url) + "/embedded-flows/verification")
+        )
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(
+            "Wise needs a few more details"
+        )
+        return self.page.get_by_test_id("requirements")
+
+    def submit_kyc(self) -> None:
+        """Provide the information (in the emulator, one press stands for it)."""
+        self.page.get_by_role("button", name="Submit information").click()
