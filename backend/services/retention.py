@@ -9,11 +9,14 @@ Kept only as long as it serves a purpose:
   was already erased when they finished; the row still holds the customer id and return URL);
 - pre-filled Wise accounts untouched for ``ONBOARDING_RETENTION_PREFILL_DAYS`` (an unclaimed
   registration code; a later prefill session of that customer falls back to log-in);
+- Hosted KYC launch links, on the sessions' period (a launch link lives minutes; the row holds
+  the customer id and return URL, like a session);
 - camera-check reports, after ``ONBOARDING_RETENTION_CAMERA_CHECK_DAYS``;
 - Idempotency-Key records once their own time is up.
 
 Never purged: the audit trail of link changes (``wise_link_event``), links and their tokens,
-transfer statuses, and parked (``dead``) webhooks and notifications, which wait for an operator.
+transfer statuses, KYC reviews (they hold no personal data), and parked (``dead``) webhooks and
+notifications, which wait for an operator.
 Deletes run in batches, so no statement holds a table for long.
 """
 
@@ -30,6 +33,7 @@ from backend.context import Context
 from backend.models import (
     CameraCheckReport,
     EventStatus,
+    KycLaunch,
     NotificationStatus,
     OnboardingSession,
     PartnerNotification,
@@ -72,6 +76,10 @@ def purge(*, ctx: Context, keep_going: Callable[[], bool] = lambda: True) -> dic
                 col(OnboardingSession.status).in_(TERMINAL),
                 col(OnboardingSession.completed_at) < older(settings.retention_session_days),
             ),
+        ),
+        "kyc_launches": (
+            KycLaunch.id,
+            (col(KycLaunch.created_at) < older(settings.retention_session_days),),
         ),
         "prefill_accounts": (
             PrefillAccount.id,
