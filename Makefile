@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 KIT := $(BIN)/onboarding-kit
 DEMO_DB ?= sqlite:///instance/demo.db
 PYTEST_ARGS ?=
+# One pytest worker per core (pytest-xdist); a file's tests stay together on one worker, so a
+# module's shared stack is built once. PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 
 .PHONY: demo test test-fleet lint format shims shims-check shims-compile bench clean
@@ -31,7 +34,7 @@ demo: $(VENV)/.installed
 ## test: install test extras and a Chromium if none is present, then run every test
 test: $(VENV)/.installed-test
 	@$(BIN)/python -m tests.support.browser --ensure
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## test-fleet: only the fleet test (nginx, three kit instances, two workers, PostgreSQL, Redis)
 test-fleet: $(VENV)/.installed-test

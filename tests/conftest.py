@@ -68,11 +68,18 @@ def database_url(tmp_path: Path, migrated_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test only (skipped when unreachable)."""
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per run, the template of every test's database."""
     with postgres_database() as url:
         database.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test only (skipped when unreachable)."""
+    with postgres_database(template=postgres_template) as url:
         yield url
 
 

@@ -111,7 +111,7 @@ def stack_with(
 @pytest.fixture
 def signer() -> Signer:
     """The key pair the emulator signs webhooks with, so tests can sign deliveries too."""
-    return Signer()
+    return Signer.shared()
 
 
 @dataclass

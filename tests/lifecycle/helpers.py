@@ -213,8 +213,17 @@ def app_token(stack: Stack) -> str:
 class Signer:
     """A test RSA key pair standing in for Wise's webhook key."""
 
-    def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    _shared: rsa.RSAPrivateKey | None = None
+
+    def __init__(self, key: rsa.RSAPrivateKey | None = None) -> None:
+        self.key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    @classmethod
+    def shared(cls) -> Signer:
+        """One key for the whole run, as Wise has one per environment; RSA-2048 costs ~0.1 s."""
+        if cls._shared is None:
+            cls._shared = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return cls(cls._shared)
 
     @property
     def public_pem(self) -> str:

@@ -16,8 +16,12 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """Create a uniquely named database, yield its URL, and drop it afterwards."""
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """Create a uniquely named database, yield its URL, and drop it afterwards.
+
+    With ``template`` (the URL of a migrated database nobody is connected to), the new database
+    is a copy of it: PostgreSQL clones a database file by file, far faster than migrating again.
+    """
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -27,7 +31,11 @@ def postgres_database() -> Iterator[str]:
     name = f"kit_test_{uuid.uuid4().hex[:16]}"
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if template is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            else:
+                source = make_url(template).database
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
     except OperationalError as exc:
         admin.dispose()
         pytest.skip(f"PostgreSQL is not reachable at {make_url(admin_url).host}: {exc.orig}")
