@@ -64,9 +64,10 @@ def test_every_journey_passes_against_a_running_demo(running_demo: dict[str, str
         [
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
             str(ROOT / "tests" / "journeys"), "--ignore", __file__,
-            "--kit-url", running_demo["kit"], "--emulator-url", running_demo["emulator"],
-            "--sample-url", running_demo["acme"], "--kit-api-key", running_demo["api_key"],
-            "--output", running_demo["output"],
+            # name=value: an API key may start with "-", which argparse would take for an option.
+            f"--kit-url={running_demo['kit']}", f"--emulator-url={running_demo['emulator']}",
+            f"--sample-url={running_demo['acme']}", f"--kit-api-key={running_demo['api_key']}",
+            f"--output={running_demo['output']}",
         ],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
