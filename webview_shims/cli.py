@@ -38,7 +38,9 @@ def _load(config_path: Path) -> ShimsConfig:
     try:
         return load_config(config_path)
     except ConfigError as exc:
-        raise click.ClickException(f"{config_path}: {exc}") from exc
+        # A file-level problem (unreadable, not TOML) already names the file as its "field".
+        where = "" if exc.field == str(config_path) else f"{config_path}: "
+        raise click.ClickException(f"{where}{exc}") from exc
 
 
 def _render(config: ShimsConfig) -> dict[str, str]:

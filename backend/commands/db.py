@@ -13,9 +13,14 @@ def db() -> None:
 
 
 @db.command()
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.option(
+    "--revision",
+    default="head",
+    show_default=True,
+    help="Migrate up to this revision ('head' is the newest).",
+)
 def upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION."""
+    """Apply the database migrations, up to the newest unless --revision names another."""
     url = database.database_url_from_env()
     try:
         database.upgrade(url, revision)

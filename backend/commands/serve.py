@@ -57,10 +57,27 @@ def _metrics_folder() -> str | None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; keep loopback behind a TLS proxy, 0.0.0.0 for all interfaces.",
+)
+@click.option("--port", default=5000, show_default=True, type=int, help="TCP port to listen on.")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Gunicorn worker processes (about one per core).",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per worker; each serves one request at a time.",
+)
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the kit with gunicorn, configured from ONBOARDING_* variables."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,21 @@ def test_every_sub_command_loads_and_has_help() -> None:
         assert name in listed.output
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
+
+
+def test_help_describes_every_option_as_it_is_spelled() -> None:
+    runner = CliRunner()
+    upgrade = runner.invoke(main, ["db", "upgrade", "--help"]).output
+    # The revision is an option: the help must not describe a positional REVISION argument.
+    assert "--revision TEXT" in upgrade
+    assert "REVISION" not in upgrade.replace("--revision", "")
+    serve = runner.invoke(main, ["serve", "--help"]).output
+    for option in ("--host", "--port", "--workers", "--threads"):
+        line = next(line for line in serve.splitlines() if line.strip().startswith(option))
+        # Click prints the help text on the option's line, after the metavar (TEXT, INTEGER).
+        after_metavar = line.split(option, 1)[1].split(maxsplit=1)[1]
+        described = re.sub(r"\[default:[^\]]*\]?", "", after_metavar).strip()
+        assert len(described) > 10, (option, line)
 
 
 def test_db_upgrade_then_status(tmp_path: Path) -> None:

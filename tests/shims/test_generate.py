@@ -180,6 +180,17 @@ def test_cli_reports_a_bad_config_by_field(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_cli_names_an_invalid_toml_file_once(tmp_path: Path) -> None:
+    config = tmp_path / "shims.toml"
+    config.write_text("[app\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        shims, ["generate", "--config", str(config), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert "not valid TOML" in result.output
+    assert result.output.count(str(config)) == 1, result.output
+
+
 def test_onboarding_kit_command_wires_the_group() -> None:
     from backend.cli import main
 
