@@ -9,6 +9,8 @@ PYTEST_ARGS ?=
 # module's shared stack is built once. PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
+# Extra options for the demo, e.g. DEMO_ARGS='--kit-port 5100 --emulator-port 5101 --acme-port 5102'.
+DEMO_ARGS ?=
 
 .PHONY: demo test test-fleet lint format shims shims-check shims-compile bench clean
 
@@ -29,7 +31,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	@mkdir -p instance
 	ONBOARDING_DATABASE_URL=$(DEMO_DB) $(KIT) db upgrade
-	ONBOARDING_DATABASE_URL=$(DEMO_DB) $(KIT) demo
+	ONBOARDING_DATABASE_URL=$(DEMO_DB) $(KIT) demo $(DEMO_ARGS)
 
 ## test: install test extras and a Chromium if none is present, then run every test
 test: $(VENV)/.installed-test

@@ -7,9 +7,12 @@ do in production.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
+import shlex
+import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -130,15 +133,22 @@ def kit_config(
         "ONBOARDING_SECRET_KEY": stack.kit_secret_key,
         "ONBOARDING_API_KEYS": stack.api_key,
         "ONBOARDING_TOKEN_ENCRYPTION_KEYS": stack.encryption_key,
-        "ONBOARDING_RETURN_URLS": (
-            f"{acme_url}/wise/return,{acme_url}/wise/refresh,{acme_url}/wise/kyc-return,"
-            f"{APP_RETURN_URL}"
-        ),
+        "ONBOARDING_RETURN_URLS": ",".join(demo_return_urls(acme_url)),
         "ONBOARDING_WISE_CLIENT_ID": DEMO_CLIENT.client_id,
         "ONBOARDING_WISE_CLIENT_SECRET": DEMO_CLIENT.client_secret,
         "ONBOARDING_WISE_API_URL": emulator_url,
         "ONBOARDING_WISE_AUTHORIZE_URL": f"{emulator_url}/oauth/authorize/",
     }
+
+
+def demo_return_urls(acme_url: str) -> list[str]:
+    """The return URLs the demo's kit allows: Acme's pages and the app's custom scheme."""
+    return [
+        f"{acme_url}/wise/return",
+        f"{acme_url}/wise/refresh",
+        f"{acme_url}/wise/kyc-return",
+        APP_RETURN_URL,
+    ]
 
 
 def build_stack(
@@ -223,6 +233,9 @@ def subscribe_kit_webhooks(kit_app: Flask, url: str) -> None:
 )
 def demo_command(kit_port: int, emulator_port: int, acme_port: int, database_url: str) -> None:
     """Run Acme Bank, the kit and the Wise emulator on loopback, offline."""
+    ensure_ports_free(
+        {"--kit-port": kit_port, "--emulator-port": emulator_port, "--acme-port": acme_port}
+    )
     database.upgrade(database_url)
     stack = build_stack(
         database_url=database_url,
@@ -232,11 +245,17 @@ def demo_command(kit_port: int, emulator_port: int, acme_port: int, database_url
         stack_secrets=StackSecrets.load_or_create(Path("instance/demo-secrets.json")),
         worker_poll_seconds=DEMO_WORKER_POLL_SECONDS,
     )
+    allowed = "\n".join(f"  {url}" for url in demo_return_urls(stack.acme_url))
     click.echo(
         f"""
 Acme Bank (open this):  {stack.acme_url}
 Onboarding kit:         {stack.kit_url}
 Wise emulator:          {stack.emulator_url}
+
+Partner API key (kept in instance/demo-secrets.json; the README's curl examples use $KEY):
+  export KEY={shlex.quote(stack.secrets.api_key)}
+Return URLs the kit allows (ONBOARDING_RETURN_URLS):
+{allowed}
 
 Acme Bank logins (password acme-demo):
   ada@example.com          has a Wise account (Wise password wise-demo, 2FA code 111111);
@@ -259,3 +278,25 @@ Press Ctrl+C to stop."""
         pass
     finally:
         stack.stop()
+
+
+def ensure_ports_free(ports: Mapping[str, int]) -> None:
+    """Stop with one line naming the busy port and the option that moves it, before starting.
+
+    Another demo (or anything else) on the port would otherwise end the start-up with a
+    traceback about an address in use.
+    """
+    for option, port in ports.items():
+        if port == 0:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                raise click.ClickException(
+                    f"port {port} is in use (is another demo running?): stop it, or move this "
+                    f"app with {option}; for all three: make demo "
+                    "DEMO_ARGS='--kit-port 5100 --emulator-port 5101 --acme-port 5102'"
+                ) from None
