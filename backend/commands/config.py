@@ -9,6 +9,8 @@ from typing import Any
 import click
 from dotenv import dotenv_values
 
+from backend.context import Runtime
+from backend.services import setup_check
 from backend.settings import SECRET_FIELDS, Settings, SettingsError, env_name, load_settings
 
 
@@ -23,8 +25,18 @@ def config() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Check this env file (NAME=value lines); variables already set in the environment win.",
 )
-def check(env_file: str | None) -> None:
-    """Print the effective settings (secrets masked) and every problem; exit 1 on any problem."""
+@click.option(
+    "--wise",
+    "with_wise",
+    is_flag=True,
+    help="Also check the set-up against Wise itself: credentials, webhook URL and "
+    "subscriptions, and the database.",
+)
+def check(env_file: str | None, with_wise: bool) -> None:
+    """Print the effective settings (secrets masked) and every problem; exit 1 on any problem.
+
+    With --wise, also ask Wise and the database whether a real journey can work.
+    """
     environ: dict[str, Any] = {}
     if env_file:
         environ.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -46,9 +58,31 @@ def check(env_file: str | None) -> None:
         click.echo(f"{len(problems)} problem(s):", err=True)
         for problem in problems:
             click.echo(f"  - {problem}", err=True)
+        if with_wise:
+            click.echo("Wise set-up not checked: fix the settings first.", err=True)
         raise SystemExit(1)
     click.echo("")
     click.echo("configuration OK")
+    if with_wise and settings is not None:
+        _check_wise(settings)
+
+
+def _check_wise(settings: Settings) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        findings = setup_check.check_wise_setup(runtime)
+    finally:
+        runtime.close()
+    click.echo("")
+    click.echo(f"Wise set-up ({settings.wise_api_url}):")
+    for finding in findings:
+        click.echo(f"  {finding.outcome.upper():<5} {finding.name}: {finding.detail}")
+    failed = sum(finding.failed for finding in findings)
+    click.echo("")
+    if failed:
+        click.echo(f"{failed} check(s) failed", err=True)
+        raise SystemExit(1)
+    click.echo("Wise set-up OK: a sandbox journey can run")
 
 
 def effective(environ: Mapping[str, Any], settings: Settings | None) -> dict[str, str]:

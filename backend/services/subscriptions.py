@@ -85,7 +85,7 @@ def subscribe(*, ctx: Context, url: str, allow_loopback_http: bool = False) -> l
     existing = wise.list_subscriptions(app_token=token, client_key=client_key)
     result = []
     for event_type in EVENT_TYPES:
-        same = next((s for s in existing if _matches(s, event_type, url)), None)
+        same = next((s for s in existing if matches(s, event_type, url)), None)
         result.append(
             same
             or wise.create_subscription(
@@ -144,7 +144,8 @@ def _loopback(url: str) -> bool:
     return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")
 
 
-def _matches(subscription: dict[str, Any], event_type: str, url: str) -> bool:
+def matches(subscription: dict[str, Any], event_type: str, url: str) -> bool:
+    """Whether ``subscription`` delivers ``event_type`` to exactly ``url``."""
     delivery = subscription.get("delivery")
     return (
         subscription.get("trigger_on") == event_type
