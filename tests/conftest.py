@@ -87,15 +87,22 @@ def postgres_url(postgres_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The test's database: SQLite, or a fresh PostgreSQL one under ``ON_BOTH_DATABASES``."""
+    kind = getattr(request, "param", "sqlite")
+    return str(request.getfixturevalue("postgres_url" if kind == "postgres" else "database_url"))
+
+
+@pytest.fixture
 def clock() -> FrozenClock:
     """A clock that moves only when the test says so."""
     return FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
 
 @pytest.fixture
-def config(database_url: str, clock: FrozenClock) -> dict[str, Any]:
+def config(db_url: str, clock: FrozenClock) -> dict[str, Any]:
     """Kit settings for a test app; Wise points at a closed port unless a test overrides it."""
-    return {**kit_config(database_url=database_url), "CLOCK": clock}
+    return {**kit_config(database_url=db_url), "CLOCK": clock}
 
 
 @pytest.fixture
@@ -111,10 +118,10 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def stack(database_url: str, clock: FrozenClock) -> Iterator[Stack]:
+def stack(db_url: str, clock: FrozenClock) -> Iterator[Stack]:
     """Kit, Wise emulator and Acme Bank on free loopback ports, the kit on the test's database."""
     running = build_stack(
-        database_url=database_url,
+        database_url=db_url,
         kit_overrides=stack_overrides(clock),
         emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
     )

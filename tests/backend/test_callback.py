@@ -20,6 +20,7 @@ from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import APP_RETURN_URL, QUERY_RETURN_URL, RETURN_URL
 from tests.support.kit import KitApi, Launched
+from tests.support.postgres import ON_BOTH_DATABASES
 
 CLIENT_ID = "acme-bank-demo"
 
@@ -155,6 +156,7 @@ def test_replayed_callback_is_rejected_and_wise_is_called_once(
     assert kit.get_session(launched.session_id)["status"] == "linked"
 
 
+@ON_BOTH_DATABASES
 def test_concurrent_callbacks_with_one_state_exchange_the_code_once(
     kit: KitApi, wise: EmulatorControl, stack: Stack
 ) -> None:

@@ -20,6 +20,7 @@ from backend.extensions import runtime_of
 from backend.security import hash_secret
 from sample_app.serving import ServerThread
 from tests.support.factories import RETURN_URL, session_body
+from tests.support.postgres import ON_BOTH_DATABASES
 
 
 def create(client: FlaskClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
@@ -149,6 +150,7 @@ def kit_server(app: Flask) -> Iterator[str]:
         yield server.url("localhost")
 
 
+@ON_BOTH_DATABASES
 def test_concurrent_redeems_have_exactly_one_winner(
     kit_server: str, client: FlaskClient, api_headers: dict[str, str]
 ) -> None:

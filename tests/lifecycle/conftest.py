@@ -1,4 +1,4 @@
-"""Fixtures for the link lifecycle: linked customers, a PostgreSQL stack, a partner receiver."""
+"""Fixtures for the link lifecycle: linked customers, a stack on either database, a receiver."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ from tests.lifecycle.helpers import (
 from tests.support.factories import API_KEY, TEST_RETURN_URLS
 from tests.support.kit import TIMEOUT
 
+# Re-exported: the lifecycle tests import it from here.
+from tests.support.postgres import ON_BOTH_DATABASES as ON_BOTH_DATABASES
+
 
 @pytest.fixture
 def api(stack: Stack) -> LifecycleApi:
@@ -39,40 +42,10 @@ def linked(api: LifecycleApi, wise: EmulatorControl, stack: Stack) -> Linked:
     return link_customer(api, wise, stack)
 
 
-POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
-# Runs a test on SQLite and on PostgreSQL (skipped with a reason when no server answers): the
-# compare-and-set paths behave differently under PostgreSQL's row locks and READ COMMITTED.
-ON_BOTH_DATABASES = pytest.mark.parametrize("db_url", ["sqlite", POSTGRES], indirect=True)
-
-
-@pytest.fixture
-def db_url(request: pytest.FixtureRequest) -> str:
-    """The test's database: SQLite, or a fresh PostgreSQL one under ``ON_BOTH_DATABASES``."""
-    kind = getattr(request, "param", "sqlite")
-    return str(request.getfixturevalue("postgres_url" if kind == "postgres" else "database_url"))
-
-
 @pytest.fixture
 def db_stack(db_url: str, clock: FrozenClock) -> Iterator[Stack]:
     """The demo stack with the kit on ``db_url``."""
     running = stack_with(db_url, clock)
-    yield running
-    running.stop()
-    runtime_of(running.kit_app).engine.dispose()
-
-
-@pytest.fixture
-def pg_stack(postgres_url: str, clock: FrozenClock) -> Iterator[Stack]:
-    """The demo stack with the kit on a fresh PostgreSQL database."""
-    running = build_stack(
-        database_url=postgres_url,
-        kit_overrides={
-            "CLOCK": clock,
-            "ONBOARDING_API_KEYS": API_KEY,
-            "ONBOARDING_RETURN_URLS": ",".join(TEST_RETURN_URLS),
-        },
-        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
-    )
     yield running
     running.stop()
     runtime_of(running.kit_app).engine.dispose()

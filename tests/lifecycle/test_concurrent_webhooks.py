@@ -65,22 +65,14 @@ def duplicates_race(hooks: Hooks, database_url: str) -> None:
     assert [e["event"] for e in events].count("verification_changed") == 1
 
 
-def test_racing_transfer_events_on_sqlite(hooks: Hooks, database_url: str) -> None:
-    transfers_race(hooks, database_url)
+@ON_BOTH_DATABASES
+def test_racing_transfer_events(hooks: Hooks, db_url: str) -> None:
+    transfers_race(hooks, db_url)
 
 
-def test_racing_duplicates_on_sqlite(hooks: Hooks, database_url: str) -> None:
-    duplicates_race(hooks, database_url)
-
-
-@pytest.mark.postgres
-def test_racing_transfer_events_on_postgres(pg_hooks: Hooks, postgres_url: str) -> None:
-    transfers_race(pg_hooks, postgres_url)
-
-
-@pytest.mark.postgres
-def test_racing_duplicates_on_postgres(pg_hooks: Hooks, postgres_url: str) -> None:
-    duplicates_race(pg_hooks, postgres_url)
+@ON_BOTH_DATABASES
+def test_racing_duplicates(hooks: Hooks, db_url: str) -> None:
+    duplicates_race(hooks, db_url)
 
 
 SUBSCRIPTIONS = ("f2f3c1aa-0000-4000-8000-00000000000a", "f2f3c1aa-0000-4000-8000-00000000000b")

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 import requests
 
 from backend import create_app
@@ -112,17 +111,11 @@ def hundred_callers(stack: Stack, clock: FrozenClock, database_url: str) -> None
     assert wise_accepts(stack, token, linked.profile_id)
 
 
-def test_one_refresh_for_a_hundred_concurrent_callers_on_sqlite(
-    stack: Stack, clock: FrozenClock, database_url: str
+@ON_BOTH_DATABASES
+def test_one_refresh_for_a_hundred_concurrent_callers(
+    db_stack: Stack, clock: FrozenClock, db_url: str
 ) -> None:
-    hundred_callers(stack, clock, database_url)
-
-
-@pytest.mark.postgres
-def test_one_refresh_for_a_hundred_concurrent_callers_on_postgres(
-    pg_stack: Stack, clock: FrozenClock, postgres_url: str
-) -> None:
-    hundred_callers(pg_stack, clock, postgres_url)
+    hundred_callers(db_stack, clock, db_url)
 
 
 @ON_BOTH_DATABASES

@@ -45,3 +45,10 @@ def postgres_database(template: str | None = None) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+# Runs a test on SQLite and on PostgreSQL (skipped with a reason when no server answers): the
+# compare-and-set paths behave differently under PostgreSQL's row locks and READ COMMITTED.
+# The test (or its ``config``/``stack`` fixtures) reads its database from ``db_url``.
+ON_BOTH_DATABASES = pytest.mark.parametrize("db_url", ["sqlite", POSTGRES], indirect=True)
