@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         app_links,
         camera_check,
         health,
+        home,
         journey,
         kyc,
         links_api,
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for blueprint in (
+        home.bp,
         health.bp,
         metrics.bp,
         sessions_api.bp,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from backend import extensions, metrics
+from backend import extensions, logs, metrics
 from backend.errors import LaunchLinkUnavailable
-from backend.services import onboarding
+from backend.models import SessionStatus
+from backend.services import callback_replay, onboarding
 from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("journey", __name__)
 
@@ -56,9 +60,23 @@ def launch(token: str) -> ResponseReturnValue:
 
 @bp.get("/oauth/wise/callback")
 def callback() -> ResponseReturnValue:
-    """Finish the OAuth return and send the browser back to the partner's return URL."""
+    """Finish the OAuth return and send the browser back to the partner's return URL.
+
+    A replay (Back, reload) of a return this browser already finished with a link shows that
+    outcome instead of an error; see ``callback_replay``.
+    """
     ctx = extensions.context()
     settings = ctx.settings
+    receipt_cookie = callback_replay.receipt_cookie_name(settings)
+    receipt = request.cookies.get(receipt_cookie)
+    if receipt is not None:
+        replay = callback_replay.replay_of_link(
+            ctx=ctx, state=request.args.get("state"), receipt=receipt
+        )
+        if replay is not None:
+            logs.set_session(replay.session.id)
+            logger.info("replayed OAuth return of a linked session: showing its outcome")
+            return render_template("connected.html", return_link=replay.return_link)
     cookie = binding_cookie_name(settings)
     started, label = time.perf_counter(), "refused"
     try:
@@ -73,4 +91,16 @@ def callback() -> ResponseReturnValue:
     response.delete_cookie(
         cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="Lax"
     )
+    if outcome.session.status == SessionStatus.LINKED:
+        # Scoped to this path: only a replay of the return ever sends it back. Lax and HttpOnly
+        # for the same reasons as the binding cookie.
+        response.set_cookie(
+            receipt_cookie,
+            callback_replay.issue_receipt(ctx=ctx, session=outcome.session),
+            max_age=callback_replay.RECEIPT_MAX_AGE_SECONDS,
+            path=url_for("journey.callback"),
+            secure=settings.secure_cookies,
+            httponly=True,
+            samesite="Lax",
+        )
     return response

@@ -13,9 +13,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
+from backend import create_app
 from backend.clock import FrozenClock
 from backend.extensions import runtime_of
+from backend.models import OnboardingSession
+from backend.services import callback_replay
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
 from tests.support.factories import APP_RETURN_URL, QUERY_RETURN_URL, RETURN_URL
@@ -429,3 +433,132 @@ def test_non_ascii_digit_profile_id_is_refused_before_the_exchange(
     assert response.status_code == 303
     assert outcome(response.headers["Location"])["reason"] == "no_profile"
     assert token_exchanges(wise) == 0
+
+
+# -- a replay of a finished link ---------------------------------------------------------------
+
+RECEIPT = "wise_onboarding_linked"
+
+
+def link(kit: KitApi, wise: EmulatorControl, stack: Stack) -> tuple[Launched, dict[str, str], str]:
+    """Link an account; return the launch, the callback query and the receipt the browser got."""
+    launched = start(kit)
+    params = consent(wise, stack, launched)
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["status"] == "linked"
+    return launched, params, response.cookies[RECEIPT]
+
+
+def receipt_for(stack: Stack, session_id: str) -> str:
+    """A receipt the kit itself would sign for this session, whatever its outcome."""
+    with runtime_of(stack.kit_app).job() as ctx:
+        row = ctx.db.get(OnboardingSession, session_id)
+        assert row is not None
+        return callback_replay.issue_receipt(ctx=ctx, session=row)
+
+
+def refused_as_used(response: requests.Response) -> bool:
+    return response.status_code == 400 and "already been used" in response.text
+
+
+def test_the_receipt_cookie_is_short_lived_http_only_lax_and_scoped_to_the_return(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit)
+    response = kit.callback(consent(wise, stack, launched), launched.cookies)
+    (receipt,) = [c for c in response.raw.headers.getlist("Set-Cookie") if c.startswith(RECEIPT)]
+    attributes = {part.strip().split("=")[0].lower() for part in receipt.split(";")[1:]}
+    assert attributes == {"expires", "max-age", "httponly", "path", "samesite"}
+    assert "Max-Age=600" in receipt
+    assert "Path=/oauth/wise/callback" in receipt
+    assert "SameSite=Lax" in receipt
+    # It proves the link, it does not carry it: no session id, state or code in it.
+    value = response.cookies[RECEIPT]
+    assert launched.session_id not in value
+    assert launched.state not in value
+
+
+def test_a_replay_with_the_receipt_shows_the_link_and_the_way_back(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, clock: FrozenClock
+) -> None:
+    launched, params, receipt = link(kit, wise, stack)
+    clock.advance(599)
+    replay = kit.callback(params, {RECEIPT: receipt})
+    assert replay.status_code == 200
+    assert "Your Wise account is connected" in replay.text
+    back = f"{RETURN_URL}?session_id={launched.session_id}&amp;status=linked"
+    assert f'href="{back}"' in replay.text
+    assert "Back to the app" in replay.text
+    assert replay.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in replay.headers
+    assert token_exchanges(wise) == 1  # nothing was exchanged again
+    assert kit.get_session(launched.session_id)["status"] == "linked"
+
+
+def test_a_replay_whose_return_url_left_the_allowlist_has_no_way_back(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, config: dict[str, Any]
+) -> None:
+    _, params, receipt = link(kit, wise, stack)
+    secret_key = runtime_of(stack.kit_app).settings.secret_key
+    narrower = create_app(
+        {**config, "ONBOARDING_SECRET_KEY": secret_key, "ONBOARDING_RETURN_URLS": APP_RETURN_URL}
+    )
+    browser = narrower.test_client()
+    browser.set_cookie(RECEIPT, receipt, path="/oauth/wise/callback")
+    replay = browser.get("/oauth/wise/callback", query_string=params)
+    assert replay.status_code == 200
+    html = replay.get_data(as_text=True)
+    assert "Your Wise account is connected" in html
+    assert "href" not in html.split("<main", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        pytest.param(lambda value: None, id="no cookie"),
+        pytest.param(lambda value: "", id="empty"),
+        pytest.param(lambda value: value[:-1] + ("0" if value[-1] != "0" else "1"), id="mac"),
+        pytest.param(lambda value: str(int(value.split(".")[0]) + 1) + value[-65:], id="time"),
+        pytest.param(lambda value: value.split(".")[1], id="no time"),
+        pytest.param(lambda value: value.upper(), id="case"),
+        pytest.param(lambda value: value + "0", id="longer"),
+    ],
+)
+def test_a_replay_without_a_genuine_receipt_is_refused_as_before(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, alter: Any
+) -> None:
+    _, params, receipt = link(kit, wise, stack)
+    forged = alter(receipt)
+    replay = kit.callback(params, None if forged is None else {RECEIPT: forged})
+    assert refused_as_used(replay)
+    assert token_exchanges(wise) == 1
+
+
+def test_an_old_receipt_is_refused(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, clock: FrozenClock
+) -> None:
+    _, params, receipt = link(kit, wise, stack)
+    clock.advance(601)
+    assert refused_as_used(kit.callback(params, {RECEIPT: receipt}))
+
+
+def test_the_receipt_of_another_session_is_refused(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    _, first_params, _ = link(kit, wise, stack)
+    _, _, second_receipt = link(kit, wise, stack)
+    assert refused_as_used(kit.callback(first_params, {RECEIPT: second_receipt}))
+    assert token_exchanges(wise) == 2
+
+
+def test_a_session_that_did_not_link_gets_no_receipt_and_no_connected_page(
+    kit: KitApi, wise: EmulatorControl, stack: Stack
+) -> None:
+    launched = start(kit, customer__date_of_birth="1990-04-02")
+    params = consent(wise, stack, launched)
+    response = kit.callback(params, launched.cookies)
+    assert outcome(response.headers["Location"])["reason"] == "identity_mismatch"
+    assert RECEIPT not in response.cookies
+    # Even a receipt the kit signed for it shows no link that does not exist.
+    replay = kit.callback(params, {RECEIPT: receipt_for(stack, launched.session_id)})
+    assert refused_as_used(replay)

@@ -30,11 +30,13 @@ def link_journey(kit: KitApi, wise: EmulatorControl, stack: Stack) -> dict[str, 
         CLIENT_ID, f"{stack.kit_url}/oauth/wise/callback", "ada@example.com", state=launched.state
     )
     params = {k: v[0] for k, v in parse_qs(urlsplit(granted["redirect_url"]).query).items()}
-    assert kit.callback(params, launched.cookies).status_code == 303
+    response = kit.callback(params, launched.cookies)
+    assert response.status_code == 303
     return {
         "launch token": created["launch_url"].rsplit("/", 1)[1],
         "state": launched.state,
         "binding cookie": launched.cookie_value,
+        "receipt cookie": response.cookies["wise_onboarding_linked"],
         "code": params["code"],
         "api key": API_KEY,
         "client secret": runtime_of(stack.kit_app).settings.wise_client_secret,
@@ -103,7 +105,10 @@ def test_no_secret_appears_in_any_log(
     ):
         secrets = link_journey(kit, wise, stack)
         # Failure paths log too: a replay, a bad key and an unknown launch token.
-        kit.callback({"state": secrets["state"], "code": secrets["code"]}, None)
+        replayed = {"state": secrets["state"], "code": secrets["code"]}
+        kit.callback(replayed, None)
+        # And the replay this browser may make after linking, answered from its receipt.
+        assert kit.callback(replayed, {"wise_onboarding_linked": secrets["receipt cookie"]}).ok
         kit.http.get(f"{stack.kit_url}/onboarding/launch/{secrets['launch token']}")
         run_worker_in_its_thread(stack)
     access, refresh = stored_tokens(stack, database_url)

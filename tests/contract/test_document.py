@@ -18,10 +18,11 @@ from backend.app import register_blueprints
 from backend.cli import main
 from backend.openapi import build_document
 
-# Deliberately outside the contract: the customer's browser legs (onboarding and Hosted KYC),
-# the probes, the Prometheus scrape (its format is Prometheus's), static files, the /.well-known/
-# files that phones fetch, and the contract's own routes.
+# Deliberately outside the contract: the home page, the customer's browser legs (onboarding and
+# Hosted KYC), the probes, the Prometheus scrape (its format is Prometheus's), static files, the
+# /.well-known/ files that phones fetch, and the contract's own routes.
 OUT_OF_CONTRACT = {
+    "home.index",
     "journey.launch",
     "journey.callback",
     "kyc.launch",

@@ -161,7 +161,8 @@ def test_acme_and_kit_pages(
     )
 
     page.goto(callbacks[0])  # Back to the callback after the account is linked
-    gallery.capture("kit-callback-again")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your Wise account is connected")
+    gallery.capture("kit-callback-connected")
 
     journey_stack.wise.revoke_user("ada@example.com")
     acme.open_account()
@@ -201,6 +202,7 @@ def test_acme_and_kit_pages(
     page.goto(f"{journey_stack.kit_url}/oauth/wise/callback?code=made-up&state=made-up")
     gallery.capture("kit-callback-unknown")
     page.goto(f"{journey_stack.kit_url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wise onboarding service")
     gallery.capture("kit-home")
     page.goto(f"{journey_stack.kit_url}/webview/camera-check")
     # Finished: in a plain browser the embedding row is informational, so the summary says so.

@@ -15,7 +15,7 @@ the names exported here.
 from backend.services.onboarding.callback import complete
 from backend.services.onboarding.create import Created, create_session
 from backend.services.onboarding.launch import Launch, launch
-from backend.services.onboarding.transitions import Outcome, get_session, sweep
+from backend.services.onboarding.transitions import Outcome, get_session, return_link, sweep
 
 __all__ = [
     "Created",
@@ -25,5 +25,6 @@ __all__ = [
     "create_session",
     "get_session",
     "launch",
+    "return_link",
     "sweep",
 ]

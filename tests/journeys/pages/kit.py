@@ -1,4 +1,4 @@
-"""The kit's own pages: what a customer sees when a link is expired or reused."""
+"""The kit's own pages: a link expired or reused, or a return to a link already finished."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from playwright.sync_api import Locator, Page
 
 
 class KitPage:
-    """The kit's friendly error page."""
+    """The kit's friendly error page, and the page of a link already finished."""
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
@@ -26,3 +26,8 @@ class KitPage:
     def return_link(self) -> Locator:
         """The link back to the partner app, when the session is known."""
         return self.page.get_by_role("link", name="Return to the app")
+
+    @property
+    def back_link(self) -> Locator:
+        """The link back to the partner app from the page of a finished link."""
+        return self.page.get_by_role("link", name="Back to the app")
