@@ -29,7 +29,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kit-url", help="base URL of a running kit (default: start one)")
     group.addoption("--emulator-url", help="base URL of the Wise emulator the kit talks to")
     group.addoption("--sample-url", help="base URL of a running Acme Bank sample app")
-    group.addoption("--kit-api-key", help="partner API key of the running kit; write --kit-api-key=KEY (a key may start with -)",
+    group.addoption(
+        "--kit-api-key",
+        help="partner API key of the running kit; write --kit-api-key=KEY (a key may start with -)",
     )
 
 
