@@ -74,6 +74,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> Non
     # WAL lets readers run while one writer commits; busy_timeout makes concurrent writers queue.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # Every commit is on disk before it is answered (WAL's default elsewhere may be NORMAL, which
+    # can lose the last commits on power loss): said here, not left to how SQLite was built.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -8,18 +8,23 @@ process's watchdog thread (``backend.watchdog``, one for all deadlines) shuts th
 which ends the call with a ``requests.RequestException``.
 
 The hook is urllib3's documented extension point (a pool's ``ConnectionCls``, a pool manager's
-``pool_classes_by_scheme``), mounted on a session through ``DeadlineAdapter``; proxies from the
-environment keep working.
+``pool_classes_by_scheme``), mounted on a session through ``DeadlineAdapter``.
+
+Proxies and the CA bundle come from the environment as ``requests`` reads them (``HTTPS_PROXY``,
+``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``), but once,
+when the client is made (``Environment``), instead of on every call; ``.netrc`` is never read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -29,6 +34,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from backend.watchdog import WATCHDOG
 
 _current = threading.local()
+SessionT = TypeVar("SessionT", bound=requests.Session)
 
 
 class Deadline:
@@ -134,3 +140,27 @@ def mount(session: requests.Session) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Proxy and CA-bundle settings for calls to one base URL, read from the environment once."""
+
+    proxies: dict[str, str] = field(default_factory=dict)
+    verify: bool | str = True
+
+    @classmethod
+    def read(cls, url: str) -> Environment:
+        """What ``requests`` would read for ``url`` on every call (``trust_env``), read now."""
+        # NO_PROXY is honoured here: a host it covers gets no proxy at all.
+        proxies = requests.utils.get_environ_proxies(url)
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        return cls({k: v for k, v in proxies.items() if k != "no"}, bundle or True)
+
+    def apply(self, session: SessionT) -> SessionT:
+        """Give ``session`` these settings and the deadline, and stop it reading the environment."""
+        session.trust_env = False
+        session.proxies.update(self.proxies)
+        session.verify = self.verify
+        mount(session)
+        return session

@@ -21,5 +21,9 @@ def create_app() -> Flask:
     """Build the emulator with the demo client and users and the bench's webhook key."""
     key_file = os.environ.get(KEY_FILE_VARIABLE)
     return create_emulator_app(
-        EmulatorConfig(webhook_private_key_pem=Path(key_file).read_bytes() if key_file else None)
+        EmulatorConfig(
+            webhook_private_key_pem=Path(key_file).read_bytes() if key_file else None,
+            # The bench's kit listens on http://127.0.0.1:<port>, as the demo's does.
+            demo_allow_loopback_http_webhooks=True,
+        )
     )

@@ -211,8 +211,23 @@ def apply_verification(
     """
     if asked:
         as_of = as_of.replace(microsecond=0) - timedelta(microseconds=1)
+    updated_at = col(L.verification_updated_at)
+    older = updated_at <= as_of if asked else updated_at < as_of
+    fresher = or_(updated_at.is_(None), older)
+    # Links already holding ``status`` only take the newer time: one statement for all of them,
+    # the same compare-and-set the loop below makes per link. Many customers may share a profile,
+    # and a loop over them would hold SQLite's write lock for as long as it runs.
+    ctx.db.exec(
+        update(L)
+        .where(col(L.profile_id) == profile_id, col(L.verification_status) == status, fresher)
+        .values(verification_updated_at=as_of)
+    )
     changed = 0
-    ids = ctx.db.exec(select(L.id).where(col(L.profile_id) == profile_id)).all()
+    ids = ctx.db.exec(
+        select(L.id).where(
+            col(L.profile_id) == profile_id, col(L.verification_status) != status, fresher
+        )
+    ).all()
     for link_id in ids:
         assert link_id is not None
         changed += _apply_verification_to(ctx, link_id, status, as_of, asked)

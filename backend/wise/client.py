@@ -7,6 +7,7 @@ Every call has a connect and a read timeout, follows no redirects, and turns fai
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -90,12 +91,21 @@ class WiseClient:
         self._settings = settings
         self._clock = clock
         self._timeout = (settings.wise_connect_timeout, settings.wise_read_timeout)
-        self._http = outbound.mount(requests.Session())
+        self._environment = outbound.Environment.read(settings.wise_api_url)
+        self._http = self._environment.apply(requests.Session())
         self._http.headers["User-Agent"] = "wise-onboarding-kit"
+        # One token client per thread, each with its keep-alive connection (``_token_client``).
+        self._local = threading.local()
+        self._token_clients: list[OAuth2Session] = []
+        self._token_clients_lock = threading.Lock()
 
     def close(self) -> None:
-        """Close the pooled connections."""
+        """Close the pooled connections, the token clients' too."""
         self._http.close()
+        with self._token_clients_lock:
+            clients, self._token_clients = self._token_clients, []
+        for oauth in clients:
+            oauth.close()
 
     # -- browser leg -------------------------------------------------------------------------
 
@@ -151,19 +161,34 @@ class WiseClient:
         with _observed(f"POST /oauth/token {form.get('grant_type', '')}".rstrip()):
             return self._fetch_token(timeout=timeout, **form)
 
+    def _token_client(self) -> OAuth2Session:
+        """This thread's Authlib client for the token endpoint, made on its first exchange.
+
+        Kept between exchanges so each one reuses its keep-alive connection instead of a new TCP
+        (and, against Wise, TLS) handshake. Never shared between threads: Authlib stores the
+        last token it fetched on the client itself, so two threads would race on it.
+        """
+        oauth: OAuth2Session | None = getattr(self._local, "oauth", None)
+        if oauth is None:
+            oauth = OAuth2Session(
+                client_id=self._settings.wise_client_id,
+                client_secret=self._settings.wise_client_secret,
+                token_endpoint_auth_method="client_secret_basic",  # noqa: S106
+            )
+            # Authlib only raises on OAuth error bodies; this hook sees the status first, so a
+            # 5xx, a 429 or an HTML error page is classified as transient, not as a bad grant.
+            oauth.register_compliance_hook("access_token_response", _check_token_response)
+            oauth.register_compliance_hook("refresh_token_response", _check_token_response)
+            self._environment.apply(oauth)
+            with self._token_clients_lock:
+                self._token_clients.append(oauth)
+            self._local.oauth = oauth
+        return oauth
+
     def _fetch_token(self, *, timeout: float | None = None, **form: str) -> TokenSet:
-        oauth = OAuth2Session(
-            client_id=self._settings.wise_client_id,
-            client_secret=self._settings.wise_client_secret,
-            token_endpoint_auth_method="client_secret_basic",  # noqa: S106
-        )
-        # Authlib only raises on OAuth error bodies; this hook sees the status first, so a 5xx,
-        # a 429 or an HTML error page is classified as transient rather than as a bad grant.
-        oauth.register_compliance_hook("access_token_response", _check_token_response)
-        oauth.register_compliance_hook("refresh_token_response", _check_token_response)
+        oauth = self._token_client()
         try:
-            outbound.mount(oauth)
-            with oauth, outbound.deadline(self._total(timeout)):
+            with outbound.deadline(self._total(timeout)):
                 token = oauth.fetch_token(
                     self._url(WisePath.TOKEN),
                     timeout=self._timeouts(timeout),
@@ -178,6 +203,9 @@ class WiseClient:
             # A 2xx body Authlib cannot read (e.g. an odd expires_at): a protocol problem, which
             # callers treat as transient, never an unhandled 500.
             raise WiseProtocolError(f"unreadable token response ({type(exc).__name__})") from None
+        finally:
+            # The tokens go to the caller only; the client keeps its connection, not the tokens.
+            oauth.token = None
         return self._token_set(token)
 
     def _token_set(self, token: dict[str, Any]) -> TokenSet:

@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import backend.models  # noqa: F401
@@ -101,3 +102,15 @@ def test_browser_404_is_a_friendly_page(client: FlaskClient) -> None:
     assert response.status_code == 404
     assert "text/html" in response.headers["Content-Type"]
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_every_sqlite_connection_is_durable_and_waits_for_writers(tmp_path: Path) -> None:
+    engine = database.make_engine(f"sqlite:///{tmp_path}/pragmas.db")
+    # Each pooled connection gets them on connect, not only the first one.
+    with engine.connect() as first, engine.connect() as second:
+        for conn in (first, second):
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()

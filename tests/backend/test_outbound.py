@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
+from backend.clock import SystemClock
 from backend.outbound import deadline, mount
+from backend.settings import load_settings
+from backend.wise import WiseClient
+from tests.support.factories import kit_config
 
 GUARD_SECONDS = 20  # far beyond the deadlines below; only a hang reaches it
 
@@ -124,3 +130,104 @@ def test_wise_calls_are_bounded_by_connect_plus_read_timeout(
     outcome = call_in_thread(wise_call)
     assert outcome["finished"]
     assert isinstance(outcome["result"], WiseUnavailable)
+
+
+class FakeWise:
+    """An HTTP/1.1 server answering every token and API call; records requests and connections.
+
+    As an HTTP proxy it sees absolute URLs in the request line, which is how the tests tell a
+    proxied call from a direct one.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.connections = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                fake.connections += 1
+                super().setup()
+
+            def _answer(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                fake.requests.append(f"{self.command} {self.path}")
+                token = {"access_token": "t", "token_type": "bearer", "expires_in": 3600}
+                body = json.dumps(token if "/oauth/token" in self.path else {"id": 1}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def fake_wise() -> Iterator[FakeWise]:
+    server = FakeWise()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def wise_client(database_url: str, api_url: str) -> WiseClient:
+    settings = load_settings(kit_config(database_url=database_url, ONBOARDING_WISE_API_URL=api_url))
+    return WiseClient(settings, SystemClock())
+
+
+def test_wise_calls_use_the_proxy_the_environment_names_at_start(
+    fake_wise: FakeWise, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", fake_wise.url)
+    # A name that never resolves: only the proxy can answer for it.
+    client = wise_client(database_url, "http://wise.invalid")
+    # The environment is read when the client is made, not on every call.
+    monkeypatch.delenv("HTTP_PROXY")
+    client.client_credentials_token()
+    client.get_profile(access_token="t", profile_id=1)
+    client.close()
+    assert fake_wise.requests == [
+        "POST http://wise.invalid/oauth/token",
+        "GET http://wise.invalid/v2/profiles/1",
+    ]
+
+
+def test_no_proxy_in_the_environment_is_honoured(
+    fake_wise: FakeWise, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    client = wise_client(database_url, fake_wise.url)
+    client.client_credentials_token()
+    client.close()
+    assert fake_wise.requests == ["POST /oauth/token"]
+
+
+def test_token_exchanges_of_one_thread_share_a_keep_alive_connection(
+    fake_wise: FakeWise, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    client = wise_client(database_url, fake_wise.url)
+    for _ in range(3):
+        assert client.client_credentials_token().access_token == "t"
+    assert fake_wise.connections == 1
+    # Another thread gets a token client (and connection) of its own.
+    other = threading.Thread(target=client.client_credentials_token)
+    other.start()
+    other.join(GUARD_SECONDS)
+    client.close()
+    assert fake_wise.connections == 2
+    assert len(fake_wise.requests) == 4
