@@ -36,7 +36,7 @@ demo: $(VENV)/.installed
 ## test: install test extras and a Chromium if none is present, then run every test
 test: $(VENV)/.installed-test
 	@$(BIN)/python -m tests.support.browser --ensure
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## test-fleet: only the fleet test (nginx, three kit instances, two workers, PostgreSQL, Redis)
 test-fleet: $(VENV)/.installed-test

@@ -35,6 +35,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The files that take longest, longest first. With one worker per core (`make test`), work goes
+# out file by file in collection order (--no-loadscope-reorder), so these start at once and the
+# many short files fill in beside them; left to the end, one of them would run alone for a minute.
+LONGEST_FIRST = (
+    "tests/journeys/test_remote_mode.py",
+    "tests/fleet/test_fleet.py",
+    "tests/shims/test_camera_check.py",
+    "tests/journeys/test_page_gallery.py",
+    "tests/lifecycle/test_hosted_kyc.py",
+    "tests/lifecycle/test_webhook_queue.py",
+    "tests/journeys/test_core_journeys.py",
+    "tests/emulator/test_browser_pages.py",
+    "tests/test_boundaries.py",
+    "tests/backend/test_bounded_waits.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, run the longest files first (``LONGEST_FIRST``); the rest keep order.
+
+    Only the scheduling of parallel workers gains from it. A run in one process (a QA run of the
+    journeys against a deployment included) keeps the plain file order it always had.
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    rank = {path: position for position, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Launch the system Chromium when there is one, with a fake camera for the ID step."""
