@@ -18,6 +18,7 @@ from playwright.sync_api import Page, Request, expect
 
 from sample_app.wise_emulator import DEMO_CLIENT
 from tests.journeys.conftest import JourneyStack
+from tests.journeys.hosted_kyc import approve_in_sandbox
 from tests.journeys.pages import AcmeBank, WiseAuthorize
 from tests.support.waiting import wait_until
 
@@ -128,7 +129,7 @@ def test_acme_and_kit_pages(
     # Hosted KYC: Wise needs more from Ada; she gives it on Wise's page and comes back.
     wise, kit = journey_stack.wise, journey_stack.kit
     link = kit.get_link("c-ada")
-    wise.create_kyc_review(link["profile_id"])
+    review = wise.create_kyc_review(link["profile_id"])
     wait_until(
         lambda: (wise.flush_webhooks(), acme.open_account().kyc_review.count())[1],
         lambda count: count == 1,
@@ -141,6 +142,8 @@ def test_acme_and_kit_pages(
     wise_page.submit_kyc()
     expect(acme.kyc_outcome).to_have_attribute("data-status", "success")
     gallery.capture("acme-kyc-returned")
+    # Ended as Wise would end it, so no review stays open for a later journey on a shared stack.
+    approve_in_sandbox(journey_stack, link["profile_id"], review["id"])
 
     # Wise restricts Ada's account (users#state-change): Acme says what she can still do.
     wise.set_user_state("ada@example.com", "WITHDRAW_ONLY", deactivation_type="ACCOUNT_SUSPENSION")
