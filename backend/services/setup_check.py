@@ -16,7 +16,6 @@ from backend.context import Runtime
 from backend.services import subscriptions
 from backend.wise import WiseError, WiseOAuthError
 
-CALLBACK_PATH = "/oauth/wise/callback"
 WEBHOOK_PATH = "/webhooks/wise"
 
 
@@ -37,19 +36,19 @@ class Finding:
 def check_wise_setup(runtime: Runtime) -> list[Finding]:
     """Every check of the Wise set-up, in the order a partner fixes them."""
     settings = runtime.settings
-    base = settings.public_base_url.rstrip("/")
+    webhook_url = settings.public_base_url.rstrip("/") + WEBHOOK_PATH
     findings = [
         _database(settings.database_url),
         Finding(
             "info",
             "redirect URI",
-            f"register exactly {base}{CALLBACK_PATH} with Wise for your client id",
+            f"register exactly {settings.wise_redirect_uri} with Wise for your client id",
         ),
-        _webhook_url(f"{base}{WEBHOOK_PATH}"),
+        _webhook_url(webhook_url),
     ]
     token, credentials = _credentials(runtime)
     findings.append(credentials)
-    findings.append(_subscriptions(runtime, token, f"{base}{WEBHOOK_PATH}"))
+    findings.append(_subscriptions(runtime, token, webhook_url))
     keys = settings.wise_webhook_public_keys
     findings.append(
         Finding(

@@ -31,6 +31,13 @@ def run(
     return CliRunner().invoke(main, list(args))
 
 
+def check_wise(
+    stack: Stack, database_url: str, monkeypatch: pytest.MonkeyPatch, **overrides: str
+) -> Result:
+    """``onboarding-kit config check --wise`` with the stack's settings and ``overrides``."""
+    return run(stack, database_url, monkeypatch, "config", "check", "--wise", **overrides)
+
+
 def finding(result: Result, name: str) -> str:
     """The line the check printed for ``name``."""
     return next(line for line in result.output.splitlines() if f" {name}: " in line).strip()
@@ -43,7 +50,7 @@ def test_a_complete_set_up_passes_every_check(
         stack, database_url, monkeypatch, "webhooks", "subscribe", "--url", WEBHOOK_URL
     )
     assert subscribed.exit_code == 0, subscribed.output
-    result = run(stack, database_url, monkeypatch, "config", "check", "--wise")
+    result = check_wise(stack, database_url, monkeypatch)
     assert result.exit_code == 0, result.output
     for name in ("database", "webhook URL", "client credentials", "webhook subscriptions"):
         assert finding(result, name).startswith("OK"), result.output
@@ -58,7 +65,7 @@ def test_missing_subscriptions_name_the_command_that_adds_them(
     stack: Stack, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The stack subscribed its own loopback URL, not the public one this deployment uses.
-    result = run(stack, database_url, monkeypatch, "config", "check", "--wise")
+    result = check_wise(stack, database_url, monkeypatch)
     assert result.exit_code == 1
     line = finding(result, "webhook subscriptions")
     assert line.startswith("FAIL")
@@ -69,13 +76,10 @@ def test_missing_subscriptions_name_the_command_that_adds_them(
 def test_refused_credentials_name_the_settings(
     stack: Stack, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = run(
+    result = check_wise(
         stack,
         database_url,
         monkeypatch,
-        "config",
-        "check",
-        "--wise",
         ONBOARDING_WISE_CLIENT_SECRET="not-the-secret-Zq8fV2xLm9pT4wR7yB1nC6dH3",
     )
     assert result.exit_code == 1
@@ -91,13 +95,10 @@ def test_an_unreachable_api_url_and_an_http_base_url_are_reported_together(
     stack: Stack, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    result = run(
+    result = check_wise(
         stack,
         database_url,
         monkeypatch,
-        "config",
-        "check",
-        "--wise",
         ONBOARDING_WISE_API_URL=nowhere,
         ONBOARDING_PUBLIC_BASE_URL="http://localhost:5000",
     )
@@ -114,7 +115,7 @@ def test_an_unreachable_api_url_and_an_http_base_url_are_reported_together(
 def test_an_unmigrated_database_is_reported(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    result = run(stack, f"sqlite:///{tmp_path}/empty.db", monkeypatch, "config", "check", "--wise")
+    result = check_wise(stack, f"sqlite:///{tmp_path}/empty.db", monkeypatch)
     assert result.exit_code == 1
     assert "run `onboarding-kit db upgrade`" in finding(result, "database")
 
@@ -122,13 +123,10 @@ def test_an_unmigrated_database_is_reported(
 def test_invalid_settings_stop_before_asking_wise(
     stack: Stack, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = run(
+    result = check_wise(
         stack,
         database_url,
         monkeypatch,
-        "config",
-        "check",
-        "--wise",
         ONBOARDING_RETURN_URLS="not a url",
     )
     assert result.exit_code == 1

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sample_app.serving import free_port
@@ -95,7 +95,7 @@ def running_demo(folder: Path) -> Iterator[RunningDemo]:
 
             wait_until(ready, bool, timeout=90, what="the demo to answer")
             secrets = json.loads((folder / "instance" / "demo-secrets.json").read_text())
-            yield RunningDemo(folder, ports, secrets["api_key"], log_path)
+            yield replace(demo, api_key=secrets["api_key"])
         finally:
             process.terminate()
             process.wait(timeout=30)
