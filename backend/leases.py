@@ -57,8 +57,8 @@ class Leasable:
         condition: ColumnElement[bool] = self.owner == owner
         return condition
 
-    def cleared(self) -> dict[str, None]:
-        """The values that free a row."""
+    def cleared(self) -> dict[str, Any]:
+        """The values that free a row (column values, all None), to spread into an update."""
         return {self.owner_column: None, self.until_column: None}
 
     def take(
