@@ -7,9 +7,10 @@ holder then works with no transaction open, and writes its result back only ``WH
 which also releases the lease. A holder that dies simply lets the lease run out; a holder that
 outlived its lease finds its write-back refused and drops its result.
 
-Queues (stored webhooks, partner notifications) are scanned with ``claim_next``: on PostgreSQL
-the candidate row is read ``FOR UPDATE SKIP LOCKED``, so workers claiming at the same moment take
-different rows instead of queueing behind each other; SQLite has one writer at a time anyway.
+Queues (stored webhooks, partner notifications) are scanned with ``claim_next``, or
+``claim_batch`` where items are cheap and many (webhooks): on PostgreSQL the candidate rows are
+read ``FOR UPDATE SKIP LOCKED``, so workers claiming at the same moment take different rows
+instead of queueing behind each other; SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, or_, select, update
+from sqlalchemy import Row, Table, inspect, or_, select, update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, SQLModel
 
@@ -127,3 +128,49 @@ class Leasable:
         # claimed and finished it (freeing the lease) between the read above and this write.
         won = self.take(db, key == row_key, *where, owner=owner, until=until, now=now, **values)
         return row_key if won else None
+
+    def claim_batch(
+        self,
+        db: Session,
+        *where: Any,
+        order_by: Sequence[Any],
+        limit: int,
+        owner: str,
+        until: datetime,
+        now: datetime,
+        returning: Sequence[Any],
+        **values: Any,
+    ) -> list[Row[Any]]:
+        """Lease up to ``limit`` free rows of a queue in one statement; commit; their ``returning``.
+
+        ``where``, ``order_by`` and ``returning`` are written against the table's columns
+        (``table.c``): the statement is Core, so nothing is synchronised with session objects.
+        One ``UPDATE ... WHERE key IN (candidates) RETURNING`` takes them all, with the queue's
+        conditions checked again as each row is taken, as ``claim_next`` does for one. Rows come
+        back in ``order_by`` order of their keys only if the caller sorts them: RETURNING keeps
+        no order. The holder releases what it will not work on (``release``), or lets it run out.
+        """
+        table: Table = self.model.__table__  # type: ignore[attr-defined]
+        key = table.primary_key.columns.values()[0]
+        until_column = table.c[self.until_column]
+        free = or_(until_column.is_(None), until_column < now)
+        candidates = select(key).where(*where, free).order_by(*order_by).limit(limit)
+        if db.get_bind().dialect.name == "postgresql":
+            # Picked once, in a materialised CTE: as an IN subquery PostgreSQL may run it again
+            # for each row the UPDATE visits, and each run finds the next free rows.
+            picked = (
+                candidates.with_for_update(skip_locked=True)
+                .cte("picked")
+                .prefix_with("MATERIALIZED")
+            )
+            chosen = key == picked.c[key.name]
+        else:
+            chosen = key.in_(candidates.scalar_subquery())
+        claimed = db.execute(
+            update(table)
+            .where(chosen, *where, free)
+            .values({self.owner_column: owner, self.until_column: until, **values})
+            .returning(*returning)
+        ).all()
+        db.commit()
+        return list(claimed)

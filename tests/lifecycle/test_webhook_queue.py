@@ -264,3 +264,43 @@ def test_the_worker_logs_an_event_under_the_request_id_of_its_delivery(
     assert applied.request_id == "wise-delivery-77"  # type: ignore[attr-defined]
     # The id is not left behind for the next item.
     assert all(getattr(r, "request_id", None) in (None, "wise-delivery-77") for r in caplog.records)
+
+
+@ON_BOTH_DATABASES
+def test_a_second_worker_claims_only_what_the_first_did_not_oldest_first(
+    hooks: Hooks, db_url: str
+) -> None:
+    for transfer_id in range(1, 8):
+        assert hooks.post(transfer_body(transfer_id, "processing", "2030-01-01T10:00:00Z")).ok
+    runtime = runtime_of(hooks.stack.kit_app)
+    with runtime.job() as first, runtime.job() as second:
+        mine = queue.claim_due(ctx=first, owner=new_owner(), limit=3)
+        theirs = queue.claim_due(ctx=second, owner=new_owner(), limit=10)
+    ids = [e["id"] for e in events(db_url)]
+    assert [row.id for row in mine] == ids[:3]
+    assert [row.id for row in theirs] == ids[3:]
+    # Claiming counts an attempt; nothing is applied until the holder applies it.
+    assert {(e["status"], e["attempts"]) for e in events(db_url)} == {("pending", 1)}
+
+
+@ON_BOTH_DATABASES
+def test_a_worker_told_to_stop_mid_batch_hands_back_what_it_did_not_start(
+    hooks: Hooks, db_url: str
+) -> None:
+    for transfer_id in range(1, 6):
+        assert hooks.post(transfer_body(transfer_id, "processing", "2030-01-01T10:00:00Z")).ok
+    asked = iter([True, True, False])
+    runtime = runtime_of(hooks.stack.kit_app)
+    with runtime.job() as ctx:
+        report = queue.process_pending(ctx=ctx, keep_going=lambda: next(asked, False))
+    assert report.processed == 1
+    first, *rest = events(db_url)
+    assert (first["status"], first["outcome"], first["attempts"]) == ("done", "applied", 1)
+    # The other four are free at once (no lease to wait out) and their attempt is undone.
+    leases = query(db_url, "SELECT lease_owner, lease_until FROM wise_webhook_event WHERE id > :id",
+                   id=first["id"])  # fmt: skip
+    assert leases == [{"lease_owner": None, "lease_until": None}] * 4
+    assert [(e["status"], e["attempts"]) for e in rest] == [("pending", 0)] * 4
+    hooks.settle()
+    assert len(transfers(db_url)) == 5
+    assert {e["outcome"] for e in events(db_url)} == {"applied"}
