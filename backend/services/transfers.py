@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
-from sqlmodel import col
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 
 from backend.context import Context
 from backend.errors import NotFound
 from backend.models import TransferStatus
 
 T = TransferStatus
+TABLE: Table = TransferStatus.__table__  # type: ignore[attr-defined]
+C = TABLE.c
 
 # Events carry whole seconds, so two steps of one transfer can share an occurred_at. Then the
 # later step of Wise's documented flow wins; unknown states rank lowest.
@@ -35,6 +36,18 @@ STATE_RANK = {
     "bounced_back": 8,
     "charged_back": 9,
 }
+
+# Every webhook about a transfer runs these, so they are built once (Core, against the table).
+# NEWER takes its SET values from the parameters named like the columns; the b_ ones compare.
+NEWER = update(TABLE).where(
+    C.transfer_id == bindparam("b_transfer_id"),
+    or_(
+        C.occurred_at < bindparam("b_occurred_at"),
+        and_(C.occurred_at == bindparam("b_occurred_at"), C.state_rank < bindparam("b_rank")),
+    ),
+)
+EXISTS = select(C.transfer_id).where(C.transfer_id == bindparam("b_transfer_id"))
+INSERT = insert(TABLE)
 
 
 @dataclass(frozen=True)
@@ -52,33 +65,30 @@ class TransferUpdate:
 def apply(*, ctx: Context, change: TransferUpdate) -> bool:
     """Record ``change`` unless a newer one is already recorded; the caller commits.
 
-    Returns whether the record changed. A concurrent first insert raises ``IntegrityError`` at
-    commit; the caller rolls back and applies again.
+    Returns whether the record changed. A concurrent first insert raises ``IntegrityError``; the
+    caller rolls back and applies again.
     """
-    db, now = ctx.db, ctx.now()
-    rank = STATE_RANK.get(change.current_state, 0)
+    db = ctx.db
     values: dict[str, Any] = {
+        "transfer_id": change.transfer_id,
         "profile_id": change.profile_id,
         "account_id": change.account_id,
         "current_state": change.current_state,
         "previous_state": change.previous_state,
-        "state_rank": rank,
+        "state_rank": STATE_RANK.get(change.current_state, 0),
         "occurred_at": change.occurred_at,
-        "updated_at": now,
+        "updated_at": ctx.now(),
     }
-    older = or_(
-        col(T.occurred_at) < change.occurred_at,
-        and_(col(T.occurred_at) == change.occurred_at, col(T.state_rank) < rank),
-    )
-    newer = update(T).where(col(T.transfer_id) == change.transfer_id, older).values(values)
-    if db.exec(newer).rowcount == 1:
+    compare = {**values, "b_transfer_id": change.transfer_id, "b_rank": values["state_rank"]}
+    compare["b_occurred_at"] = change.occurred_at
+    del compare["transfer_id"]
+    if db.execute(NEWER, compare).rowcount == 1:  # type: ignore[attr-defined]
         return True
-    if db.get(T, change.transfer_id) is not None:
+    if db.execute(EXISTS, {"b_transfer_id": change.transfer_id}).first() is not None:
         # The record exists now, but may have been inserted after the UPDATE above took its
         # snapshot: only an UPDATE that sees it can tell whether this change is newer.
-        return bool(db.exec(newer).rowcount == 1)
-    db.add(T(transfer_id=change.transfer_id, **values))
-    db.flush()
+        return bool(db.execute(NEWER, compare).rowcount == 1)  # type: ignore[attr-defined]
+    db.execute(INSERT, values)
     return True
 
 
