@@ -61,11 +61,18 @@ def launch(*, ctx: Context, token: str) -> Launch:
     if not plausible_secret(token):
         raise LaunchLinkUnavailable()
     token_hash = hash_secret(token)
+    # The common case first: a link-mode session launched by one statement, with no read.
+    launched = _redirect(ctx, ctx.now(), token_hash, claim_code=None, mode=SessionMode.LINK)
+    if launched is not None:
+        logs.set_session(launched.session.id)
+        return launched
     row = ctx.db.exec(select(S).where(col(S.launch_token_hash) == token_hash)).first()
-    logs.set_session(row.id if row is not None else None)
-    if row is not None and row.mode == SessionMode.PREFILL:
+    if row is None:
+        raise LaunchLinkUnavailable()
+    logs.set_session(row.id)
+    if row.mode == SessionMode.PREFILL:
         return _launch_prefilled(ctx, row)
-    return _redirect(ctx, ctx.now(), token_hash, claim_code=None)
+    raise dead_link(ctx.settings, settle_if_stale(ctx=ctx, row=row, now=ctx.now()))
 
 
 def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
@@ -99,7 +106,7 @@ def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
         if isinstance(exc, BudgetExhausted | WiseError):
             raise WiseUnavailableAtLaunch(headers={"Retry-After": LAUNCH_RETRY_AFTER}) from None
         raise
-    return _redirect(
+    launched = _redirect(
         ctx,
         ctx.now(),
         row.launch_token_hash,
@@ -110,6 +117,11 @@ def _launch_prefilled(ctx: Context, row: OnboardingSession) -> Launch:
         existing_account=prepared.existing_account,
         prefill_errors=json.dumps(prepared.errors) if prepared.errors else None,
     )
+    if launched is None:
+        # The lease ran out meanwhile and the session expired or another request launched it.
+        db.refresh(row)
+        raise dead_link(settings, settle_if_stale(ctx=ctx, row=row, now=ctx.now()))
+    return launched
 
 
 def _redirect(
@@ -118,30 +130,24 @@ def _redirect(
     token_hash: str,
     *,
     claim_code: str | None,
+    mode: SessionMode | None = None,
     lease_owner: str | None = None,
     **prepared: Any,
-) -> Launch:
-    """Spend the launch token (created → launched) and build the authorize URL."""
-    db, settings = ctx.db, ctx.settings
+) -> Launch | None:
+    """Spend the launch token (created → launched) and build the authorize URL; None if lost."""
     state, binding = new_secret(), new_secret()
-    won = mark_launched(
+    row = mark_launched(
         ctx=ctx,
         token_hash=token_hash,
         now=now,
         state_hash=hash_secret(state),
         binding_hash=hash_secret(binding),
-        state_expires_at=now + timedelta(seconds=settings.state_ttl_seconds),
+        state_expires_at=now + timedelta(seconds=ctx.settings.state_ttl_seconds),
+        mode=mode,
         lease_owner=lease_owner,
         **prepared,
     )
-    row = db.exec(
-        select(S)
-        .where(col(S.launch_token_hash) == token_hash)
-        .execution_options(populate_existing=True)
-    ).first()
-    if not won or row is None:
-        if row is None:
-            raise LaunchLinkUnavailable()
-        raise dead_link(settings, settle_if_stale(ctx=ctx, row=row, now=now))
+    if row is None:
+        return None
     authorize_url = ctx.wise.authorize_url(state=state, claim_account_code=claim_code)
     return Launch(session=row, authorize_url=authorize_url, binding=binding)
