@@ -84,6 +84,8 @@ def record(
     Returns the queued row, or None when no partner webhook URL is configured. The worker
     delivers it (``deliver_due``).
     """
+    if not ctx.settings.partner_notifications_enabled:
+        return None  # before building the body: no one would read it
     body = {"link": WiseLinkPublic.of(link).model_dump(mode="json")}
     return queue(
         ctx=ctx,
@@ -105,6 +107,8 @@ def record_session(
     launch link was never used (``not_launched``) or the customer left at Wise and never came
     back (``abandoned_at_wise``).
     """
+    if not ctx.settings.partner_notifications_enabled:
+        return None  # before building the body: no one would read it
     session = session_view(row, **changes)
     status = SessionStatus(session.status)
     body: dict[str, Any] = {"session": session.model_dump(mode="json")}
