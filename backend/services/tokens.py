@@ -26,8 +26,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import or_, update
+from sqlalchemy import Table, bindparam, or_, sql, update
 from sqlmodel import col, select
 
 from backend import metrics, retries
@@ -48,6 +49,16 @@ from backend.wise import WiseOAuthError, WiseProtocolError, WiseUnavailable
 logger = logging.getLogger(__name__)
 
 L = WiseLink
+LINKS: Table = WiseLink.__table__  # type: ignore[attr-defined]
+# What handing out a token reads on every call, built once: only these columns, not a whole
+# link object (a Core row; a partner may ask for a token before each of their Wise calls).
+TOKEN_READ = sql.select(
+    LINKS.c.id,
+    LINKS.c.status,
+    LINKS.c.access_token_ciphertext,
+    LINKS.c.access_token_expires_at,
+    LINKS.c.access_token_obtained_at,
+).where(LINKS.c.customer_external_id == bindparam("customer"))
 POLL_SECONDS = 0.05
 # The lease outlives the longest Wise call by this much, so it cannot lapse while its holder is
 # still waiting for Wise: WiseClient bounds every call to connect + read timeout by wall clock
@@ -56,6 +67,19 @@ LEASE_SLACK_SECONDS = 10
 DEFAULT_RETRY_AFTER = 5
 # OAuth errors about our own client credentials: a configuration problem, not the user's grant.
 CLIENT_ERRORS = ("invalid_client", "unauthorized_client")
+
+
+class StoredTokens(Protocol):
+    """What deciding whether a stored token may be handed out reads of a link."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def access_token_ciphertext(self) -> str | None: ...
+    @property
+    def access_token_expires_at(self) -> datetime | None: ...
+    @property
+    def access_token_obtained_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -123,7 +147,7 @@ def access_token(
     ``rejected_token`` is a token Wise just refused: it is refreshed even if it looks fresh
     (once: a caller holding an older token gets the current one).
     """
-    link = links.find_link(ctx=ctx, customer_external_id=customer_external_id)
+    link = ctx.db.execute(TOKEN_READ, {"customer": customer_external_id}).first()
     if link is None or link.status == LinkStatus.UNLINKED:
         raise NotLinked()
     if link.status == LinkStatus.REAUTHORIZATION_REQUIRED:
@@ -232,7 +256,7 @@ def refresh_due(*, ctx: Context, keep_going: Callable[[], bool] = lambda: True) 
 
 
 def _usable(
-    ctx: Context, link: WiseLink, rejected: str | None, due_token: str | None = None
+    ctx: Context, link: StoredTokens, rejected: str | None, due_token: str | None = None
 ) -> BrokeredToken | None:
     """The stored token if it may be handed out: unexpired, not the one Wise refused, and either
     not due or a replacement of ``due_token`` (the token this caller found due)."""
@@ -258,7 +282,7 @@ def _usable(
     return None if due else BrokeredToken(token, expires)
 
 
-def _stored(ctx: Context, link: WiseLink) -> str:
+def _stored(ctx: Context, link: StoredTokens) -> str:
     """The link's stored access token, or "" when none is stored."""
     ciphertext = link.access_token_ciphertext
     return _open(ctx.cipher, ciphertext) if ciphertext else ""
