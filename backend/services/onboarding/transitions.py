@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
@@ -31,6 +31,7 @@ from backend.models import (
 )
 from backend.security import is_allowed_return_url, with_query
 from backend.services import notifications
+from backend.services.onboarding import statements
 from backend.settings import Settings
 
 # A callback that won the state but never finished (the process died mid-exchange) is failed after
@@ -38,7 +39,6 @@ from backend.settings import Settings
 INTERRUPTED_AFTER = timedelta(minutes=5)
 
 S = OnboardingSession
-TABLE: Table = OnboardingSession.__table__  # type: ignore[attr-defined]
 # One launch request of a prefill session prepares Wise at a time.
 PREPARE_LEASE = Leasable(OnboardingSession, "prepare_lease_owner", "prepare_lease_until")
 
@@ -125,34 +125,23 @@ def mark_launched(
     One statement launches and returns the row (UPDATE ... RETURNING), so the winner needs no
     read before or after it.
     """
-    conditions = [
-        col(S.launch_token_hash) == token_hash,
-        col(S.status) == SessionStatus.CREATED,
-        col(S.expires_at) > now,
-    ]
-    if mode is not None:
-        conditions.append(col(S.mode) == mode)
-    if lease_owner is not None:
-        conditions.append(PREPARE_LEASE.held_by(lease_owner))
-    launched = (
-        ctx.db.exec(
-            update(S)
-            .where(*conditions)
-            .values(
-                status=SessionStatus.LAUNCHED,
-                launched_at=now,
-                state_hash=state_hash,
-                binding_hash=binding_hash,
-                state_expires_at=state_expires_at,
-                **PREPARE_LEASE.cleared(),
-                **prepared,
-            )
-            .returning(S)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-        .scalars()
-        .first()
+    values = {
+        "status": SessionStatus.LAUNCHED,
+        "launched_at": now,
+        "state_hash": state_hash,
+        "binding_hash": binding_hash,
+        "state_expires_at": state_expires_at,
+        **PREPARE_LEASE.cleared(),
+        **prepared,
+    }
+    statement = statements.launch(
+        with_mode=mode is not None,
+        with_lease=lease_owner is not None,
+        columns=tuple(sorted(values)),
     )
+    params = {f"v_{column}": value for column, value in values.items()}
+    params.update(b_token_hash=token_hash, b_now=now, b_mode=mode, b_lease_owner=lease_owner)
+    launched = ctx.db.exec(statement, params=params).scalars().first()
     ctx.db.commit()
     return launched
 
@@ -166,23 +155,8 @@ def claim_state(
     and PostgreSQL), so the winner needs no second read. It is the callback's first look at the
     session, so no session object needs synchronising with it.
     """
-    claimed = (
-        ctx.db.exec(
-            update(S)
-            .where(
-                col(S.state_hash) == state_hash,
-                col(S.binding_hash) == binding_hash,
-                col(S.state_consumed_at).is_(None),
-                col(S.status) == SessionStatus.LAUNCHED,
-                col(S.state_expires_at) > now,
-            )
-            .values(state_consumed_at=now)
-            .returning(S)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .first()
-    )
+    params = {"b_state_hash": state_hash, "b_binding_hash": binding_hash, "b_now": now}
+    claimed = ctx.db.exec(statements.CLAIM_STATE, params=params).scalars().first()
     ctx.db.commit()
     return claimed
 
@@ -235,12 +209,8 @@ def finish(
         **ERASED,
     }
     # Below, the winner records exactly these values on the row and the loser refreshes it.
-    won = _transition(
-        ctx.db,
-        (col(S.id) == row.id, col(S.status) == SessionStatus.LAUNCHED),
-        synchronize=False,
-        **values,
-    )
+    finished = ctx.db.execute(statements.FINISH, {**values, "b_id": row.id})
+    won = finished.rowcount == 1  # type: ignore[attr-defined]
     if won:
         # The partner hears of the outcome from the outbox, written with the outcome itself.
         notifications.record_session(ctx=ctx, now=now, row=row, **values)
@@ -306,22 +276,16 @@ def stale_condition(now: datetime) -> ColumnElement[bool]:
     return created_expired | launched_expired
 
 
-def _transition(db: Session, where: Any, *, synchronize: bool = True, **values: Any) -> bool:
+def _transition(db: Session, where: Any, **values: Any) -> bool:
     """Compare-and-set: apply ``values`` only where ``where`` still holds; True if a row changed.
 
-    By default session objects are synchronised the ORM's way: the WHERE is evaluated against
-    them in Python and matching ones take ``values`` (``settle_if_stale`` relies on it when
-    another request settled the row first). ``synchronize=False`` skips that for callers that
-    re-read or record the written values themselves once they know whether they won (about
-    0.7 ms less Python per statement on the launch and callback paths).
+    Session objects are synchronised the ORM's way: the WHERE is evaluated against them in
+    Python and matching ones take ``values`` (``settle_if_stale`` relies on it when another
+    request settled the row first). The journey's own transitions (``statements``) skip that:
+    they record or re-read the values themselves once they know whether they won.
     """
     conditions = where if isinstance(where, tuple) else (where,)
-    if synchronize:
-        return bool(db.exec(update(S).where(*conditions).values(**values)).rowcount == 1)
-    # Without synchronising, the statement is Core, against the table: the ORM's bulk-update
-    # machinery would only add Python around the same SQL.
-    result = db.execute(update(TABLE).where(*conditions).values(**values))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(db.exec(update(S).where(*conditions).values(**values)).rowcount == 1)
 
 
 def outcome(*, settings: Settings, row: OnboardingSession) -> Outcome:
