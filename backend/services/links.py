@@ -9,8 +9,9 @@ compare-and-set ``UPDATE`` (or the ORM write of a link row the caller owns), rec
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Table, bindparam, insert, or_, sql, update
 from sqlmodel import Session, col, select
 
 from backend.context import Context
@@ -21,6 +22,11 @@ from backend.services import notifications
 from backend.wise import TokenSet
 
 L = WiseLink
+LINKS: Table = WiseLink.__table__  # type: ignore[attr-defined]
+# Linking runs these on every journey, so they are built once (Core, against the tables).
+LINK_EXISTS = sql.select(LINKS.c.id).where(LINKS.c.customer_external_id == bindparam("customer"))
+INSERT_LINK = insert(LINKS)
+INSERT_EVENT = insert(WiseLinkEvent.__table__)  # type: ignore[attr-defined]
 # Who refreshes a link's tokens right now (backend.services.tokens), and until when.
 REFRESH_LEASE = Leasable(WiseLink, "refresh_lease_owner", "refresh_lease_until")
 # Who asks Wise for a link's verification status after linking (backend.services.verification).
@@ -60,44 +66,64 @@ def store_link(
     wise_user_id: int | None,
     tokens: TokenSet,
     identity_check: str | None = None,
-) -> WiseLink:
+) -> None:
     """Create or replace the customer's link with fresh encrypted tokens. The caller commits.
 
     Re-linking replaces a ``linked`` or ``reauthorization_required`` link. When the Wise user
     differs from the one linked before (the customer came back with another Wise account, e.g.
     after changing their email at Wise) the link is flagged ``account_changed`` for review.
+    A first link of a customer linked concurrently elsewhere raises ``IntegrityError`` (the
+    customer id is unique): the caller rolls back and stores again, as a relink.
     """
     db, cipher = ctx.db, ctx.cipher
+    if db.execute(LINK_EXISTS, {"customer": customer_external_id}).first() is None:
+        _insert_first_link(
+            ctx,
+            {
+                "customer_external_id": customer_external_id,
+                "status": LinkStatus.LINKED,
+                "profile_id": profile_id,
+                "profile_type": profile_type,
+                "wise_user_id": wise_user_id,
+                "session_id": session_id,
+                "identity_check": identity_check,
+                "access_token_ciphertext": cipher.encrypt(tokens.access_token),
+                "refresh_token_ciphertext": (
+                    cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None
+                ),
+                "access_token_expires_at": tokens.access_token_expires_at,
+                "access_token_obtained_at": now,
+                "refresh_token_expires_at": tokens.refresh_token_expires_at,
+                "linked_at": now,
+                "updated_at": now,
+                # As below: the worker asks Wise for the verification status at once.
+                "verification_check_due_at": now,
+            },
+            detail=f"session {session_id}",
+        )
+        return
     link = find_link(ctx=ctx, customer_external_id=customer_external_id)
+    assert link is not None  # links are never deleted, only unlinked
     event = "linked"
     changed = False
-    if link is None:
-        link = WiseLink(
-            customer_external_id=customer_external_id,
-            profile_id=profile_id,
-            profile_type=profile_type,
-            linked_at=now,
-            updated_at=now,
-        )
-    else:
-        # A refresh of the old grant may be in flight; taking its lease away makes it discard
-        # its result instead of overwriting the tokens stored here.
-        db.exec(update(L).where(col(L.id) == link.id).values(REFRESH_LEASE.cleared()))
-        if link.status in LIVE:
-            event = "relinked"
-            changed = _different_account(link, wise_user_id=wise_user_id, profile_id=profile_id)
-        if link.profile_id != profile_id:
-            link.verification_status = VerificationStatus.UNKNOWN
-            link.verification_updated_at = None
-            link.verification_routes = None
-            link.verification_checked_at = None
-        link.previous_wise_user_id = link.wise_user_id if changed else None
-        if link.wise_user_id != wise_user_id:
-            # What Wise said about the previous Wise user is not about this one.
-            link.wise_user_state = None
-            link.wise_user_state_at = None
-            link.wise_user_deactivation_type = None
-            link.wise_user_deactivation_reason = None
+    # A refresh of the old grant may be in flight; taking its lease away makes it discard
+    # its result instead of overwriting the tokens stored here.
+    db.exec(update(L).where(col(L.id) == link.id).values(REFRESH_LEASE.cleared()))
+    if link.status in LIVE:
+        event = "relinked"
+        changed = _different_account(link, wise_user_id=wise_user_id, profile_id=profile_id)
+    if link.profile_id != profile_id:
+        link.verification_status = VerificationStatus.UNKNOWN
+        link.verification_updated_at = None
+        link.verification_routes = None
+        link.verification_checked_at = None
+    link.previous_wise_user_id = link.wise_user_id if changed else None
+    if link.wise_user_id != wise_user_id:
+        # What Wise said about the previous Wise user is not about this one.
+        link.wise_user_state = None
+        link.wise_user_state_at = None
+        link.wise_user_deactivation_type = None
+        link.wise_user_deactivation_reason = None
     link.account_changed = changed
     link.status = LinkStatus.LINKED
     link.profile_id = profile_id
@@ -131,7 +157,30 @@ def store_link(
             db, link, "account_changed", now, detail=f"was Wise user {link.previous_wise_user_id}"
         )
     notifications.record(ctx=ctx, now=now, link=link, event_type=notifications.LINKED)
-    return link
+
+
+def _insert_first_link(ctx: Context, values: dict[str, Any], *, detail: str) -> None:
+    """A customer's first link: the row and its audit event, as two INSERTs built once.
+
+    Every other column takes its default: nothing was verified, refreshed or said by Wise yet.
+    """
+    ctx.db.execute(INSERT_LINK, values)
+    ctx.db.execute(
+        INSERT_EVENT,
+        {
+            "customer_external_id": values["customer_external_id"],
+            "event": "linked",
+            "detail": detail,
+            "profile_id": values["profile_id"],
+            "wise_user_id": values["wise_user_id"],
+            "created_at": values["linked_at"],
+        },
+    )
+    if ctx.settings.partner_notifications_enabled:
+        link = WiseLink.model_validate(values)
+        notifications.record(
+            ctx=ctx, now=values["linked_at"], link=link, event_type=notifications.LINKED
+        )
 
 
 def require_reauthorization(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,12 +20,15 @@ from backend import create_app
 from backend.clock import FrozenClock
 from backend.extensions import runtime_of
 from backend.models import OnboardingSession
-from backend.services import callback_replay
+from backend.services import callback_replay, links
+from backend.wise import TokenSet
 from sample_app.demo import Stack
 from sample_app.wise_emulator import EmulatorControl
+from tests.lifecycle.helpers import query
 from tests.support.factories import APP_RETURN_URL, QUERY_RETURN_URL, RETURN_URL
 from tests.support.kit import KitApi, Launched
-from tests.support.postgres import ON_BOTH_DATABASES
+from tests.support.postgres import ON_BOTH_DATABASES, POSTGRES
+from tests.support.waiting import wait_until
 
 CLIENT_ID = "acme-bank-demo"
 
@@ -178,6 +182,58 @@ def test_concurrent_callbacks_with_one_state_exchange_the_code_once(
     assert statuses.count(400) == 19
     assert token_exchanges(wise) == 1
     assert kit.get_session(launched.session_id)["status"] == "linked"
+
+
+@pytest.mark.parametrize("db_url", [POSTGRES], indirect=True)
+def test_a_first_link_inserted_meanwhile_by_another_session_is_taken_over_as_a_relink(
+    kit: KitApi, wise: EmulatorControl, stack: Stack, db_url: str
+) -> None:
+    # Two sessions of one customer return at once. PostgreSQL makes the second first-link
+    # INSERT wait on the unique customer id, then refuse it; the kit stores it again as a relink.
+    first, second = start(kit), start(kit)
+    consent(wise, stack, first)
+    params = consent(wise, stack, second)
+    profile_id = int(params["profileId"])
+    runtime = runtime_of(stack.kit_app)
+    with runtime.job() as holder:
+        # The first session's link, inserted and not yet committed, as if mid-callback.
+        links.store_link(
+            ctx=holder,
+            now=holder.now(),
+            customer_external_id="c-123",
+            session_id=first.session_id,
+            profile_id=profile_id,
+            profile_type="personal",
+            wise_user_id=None,
+            tokens=TokenSet(
+                access_token="a" * 32,
+                access_token_expires_at=holder.now() + timedelta(hours=12),
+                refresh_token=None,
+                refresh_token_expires_at=None,
+                scope=None,
+            ),
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            returned = pool.submit(kit.callback, params, second.cookies)
+            wait_until(lambda: _waiting_on_a_lock(db_url), bool, timeout=15, what="a lock wait")
+            holder.db.commit()
+            response = returned.result(timeout=15)
+    assert response.status_code == 303
+    assert outcome(response.headers["Location"])["status"] == "linked"
+    link = kit.get_link("c-123")
+    assert (link["status"], link["profile_id"]) == ("linked", profile_id)
+    events = query(db_url, "SELECT event FROM wise_link_event ORDER BY id")
+    assert [e["event"] for e in events] == ["linked", "relinked"]
+
+
+def _waiting_on_a_lock(database_url: str) -> bool:
+    """Whether another connection of this database waits on a row or index lock right now."""
+    rows = query(
+        database_url,
+        "SELECT count(*) AS n FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    return bool(rows[0]["n"])
 
 
 def test_callback_after_the_state_window_expires_the_session(

@@ -175,18 +175,18 @@ def _link(
 ) -> Outcome:
     """Store the link and mark the session linked in one transaction."""
     for attempt in range(2):
-        links.store_link(
-            ctx=ctx,
-            now=now,
-            customer_external_id=row.customer_external_id,
-            session_id=row.id,
-            profile_id=profile.id,
-            profile_type=profile.type,
-            wise_user_id=profile.user_id,
-            tokens=tokens,
-            identity_check=identity_check,
-        )
         try:
+            links.store_link(
+                ctx=ctx,
+                now=now,
+                customer_external_id=row.customer_external_id,
+                session_id=row.id,
+                profile_id=profile.id,
+                profile_type=profile.type,
+                wise_user_id=profile.user_id,
+                tokens=tokens,
+                identity_check=identity_check,
+            )
             return finish(
                 ctx=ctx,
                 row=row,
