@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from backend import logs, metrics
@@ -17,10 +19,13 @@ from backend.models import (
     OnboardingSessionCreate,
     OnboardingSessionCreated,
     SessionMode,
+    SessionStatus,
 )
 from backend.security import hash_secret, is_allowed_return_url, new_secret
 from backend.services import idempotency, prefill
 from backend.services.idempotency import IdempotencyKey
+
+INSERT_SESSION = insert(OnboardingSession.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,17 @@ def create_session(
         if earlier is not None:
             return Created(earlier, replayed=True)
     row, launch_url = _new_session(ctx, data)
-    logs.set_session(row.id)
-    db.add(row)
+    logs.set_session(row["id"])
+    # A prebuilt Core INSERT: building an ORM object of 30 columns cost more than storing it.
+    db.execute(INSERT_SESSION, row)
     body = OnboardingSessionCreated(
-        id=row.id, status=row.status, launch_url=launch_url, expires_at=row.expires_at
+        id=row["id"], status=row["status"], launch_url=launch_url, expires_at=row["expires_at"]
     ).model_dump(mode="json")
     if idempotency_key is not None:
         idempotency.remember(
             ctx=ctx,
             key=idempotency_key,
-            session_id=row.id,
+            session_id=row["id"],
             answer=body,
         )
     try:
@@ -72,8 +78,11 @@ def create_session(
     return Created(body)
 
 
-def _new_session(ctx: Context, data: OnboardingSessionCreate) -> tuple[OnboardingSession, str]:
-    """Check the body against the configuration and build the row and its launch URL."""
+def _new_session(ctx: Context, data: OnboardingSessionCreate) -> tuple[dict[str, Any], str]:
+    """Check the body against the configuration and build the row's values and launch URL.
+
+    Columns not named here take their defaults (nothing launched, claimed or finished yet).
+    """
     settings, now = ctx.settings, ctx.now()
     ttl = data.ttl_seconds or settings.session_ttl_seconds
     if ttl > settings.session_max_ttl_seconds:
@@ -117,22 +126,24 @@ def _new_session(ctx: Context, data: OnboardingSessionCreate) -> tuple[Onboardin
             field="customer.prefill.business_representative.business_representative_id",
         )
     token = new_secret()
-    row = OnboardingSession(
-        mode=data.mode,
-        customer_external_id=customer.external_id,
-        customer_type=customer.type,
-        customer_email=customer.email,
-        customer_date_of_birth=customer.date_of_birth,
-        customer_registration_number=registration_number,
-        prefill_ciphertext=(
+    row = {
+        "id": str(uuid.uuid4()),
+        "status": SessionStatus.CREATED,
+        "mode": data.mode,
+        "customer_external_id": customer.external_id,
+        "customer_type": customer.type,
+        "customer_email": customer.email,
+        "customer_date_of_birth": customer.date_of_birth,
+        "customer_registration_number": registration_number,
+        "prefill_ciphertext": (
             prefill.encrypt_prefill(ctx.cipher, customer.prefill) if customer.prefill else None
         ),
-        return_url=data.return_url,
-        refresh_url=data.refresh_url,
-        launch_token_hash=hash_secret(token),
-        created_at=now,
-        expires_at=now + timedelta(seconds=ttl),
-    )
+        "return_url": data.return_url,
+        "refresh_url": data.refresh_url,
+        "launch_token_hash": hash_secret(token),
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=ttl),
+    }
     return row, f"{settings.public_base_url}/onboarding/launch/{token}"
 
 
