@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
+from backend import sqlite_writers
 from backend.db_bounds import Bounds, engine_options, install
 
 if TYPE_CHECKING:
@@ -60,11 +61,18 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
             statement_seconds=settings.database_statement_timeout_seconds,
             pool_seconds=settings.database_pool_timeout_seconds,
         )
+    options = engine_options(backend, bounds)
+    path = sqlite_path(url)
+    if path is not None and bounds is not None:
+        # The service's write transactions queue fairly (backend.sqlite_writers).
+        writers = sqlite_writers.connect_args(str(path.resolve()), bounds.statement_seconds)
+        options["connect_args"] = {**options.get("connect_args", {}), **writers}
     # SQL parameters never reach logs or exception texts: they include ciphertexts and hashes.
-    engine = create_engine(url, hide_parameters=True, **engine_options(backend, bounds))
+    engine = create_engine(url, hide_parameters=True, **options)
     if backend == "sqlite":
         busy_ms = int((bounds.statement_seconds if bounds else 30.0) * 1000)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
+        sqlite_writers.install(engine)
     install(engine, bounds)
     return engine
 
