@@ -40,9 +40,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# The files that take longest, longest first. With one worker per core (`make test`), work goes
-# out file by file in collection order (--no-loadscope-reorder), so these start at once and the
-# many short files fill in beside them; left to the end, one of them would run alone for a minute.
+# The files that take longest, longest first. With a worker per core and one more (`make test`),
+# work goes out file by file in collection order (--no-loadscope-reorder), so these start at once
+# and the many short files fill in beside them; left to the end, one would run alone for a minute.
 LONGEST_FIRST = (
     "tests/fleet/test_fleet.py",
     "tests/journeys/test_page_gallery.py",
