@@ -33,16 +33,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kit-api-key",
         help="partner API key of the running kit; write --kit-api-key=KEY (a key may start with -)",
     )
+    group.addoption(
+        "--kit-metrics-token",
+        help="the running kit's ONBOARDING_METRICS_TOKEN: each journey then first waits until the "
+        "kit has applied the previous journey's webhooks and sent its notifications",
+    )
 
 
-# The files that take longest, longest first. With one worker per core (`make test`), work goes
-# out file by file in collection order (--no-loadscope-reorder), so these start at once and the
-# many short files fill in beside them; left to the end, one of them would run alone for a minute.
+# The files that take longest, longest first. With a worker per core and one more (`make test`),
+# work goes out file by file in collection order (--no-loadscope-reorder), so these start at once
+# and the many short files fill in beside them; left to the end, one would run alone for a minute.
 LONGEST_FIRST = (
-    "tests/journeys/test_remote_mode.py",
     "tests/fleet/test_fleet.py",
-    "tests/shims/test_camera_check.py",
     "tests/journeys/test_page_gallery.py",
+    "tests/shims/test_camera_check.py",
     "tests/lifecycle/test_hosted_kyc.py",
     "tests/lifecycle/test_webhook_queue.py",
     "tests/journeys/test_core_journeys.py",

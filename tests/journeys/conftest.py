@@ -1,24 +1,33 @@
 """Browser journeys: Chromium, the stack under test and page objects.
 
-By default each journey starts its own stack (kit, Wise emulator, Acme Bank) on free loopback
-ports with its own database. To run against a stack that is already up (for example a staging
-kit wired to the emulator), pass ``--kit-url``, ``--emulator-url``, ``--sample-url`` and
-``--kit-api-key``.
+Every journey runs against a stack that is already up, the way QA runs them against a
+deployment. By default that stack is ``onboarding-kit demo`` in its own process on free ports,
+started once per test process (one per pytest-xdist worker) and given a fresh start before each
+journey (``fresh_start``). To run against another stack (for example a staging kit wired to the
+emulator), pass ``--kit-url``, ``--emulator-url``, ``--sample-url`` and ``--kit-api-key``, and
+``--kit-metrics-token`` when the kit serves ``/metrics``.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Page
 
-from sample_app.demo import build_stack
-from sample_app.wise_emulator import EmulatorConfig, EmulatorControl
+from sample_app.wise_emulator import EmulatorControl
 from tests.journeys.pages import AcmeBank, KitPage, WiseAuthorize
+from tests.support.demo_process import running_demo
 from tests.support.kit import KitApi
+from tests.support.waiting import wait_until
+
+# The kit's queues that a journey's last steps may leave work in: webhooks from Wise still to be
+# applied and notifications to Acme still to be sent (the /metrics gauge names).
+KIT_QUEUES = ("onboarding_webhooks_pending", "onboarding_notifications_pending")
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +44,8 @@ class JourneyStack:
     emulator_url: str
     acme_url: str
     api_key: str
+    # Bearer token for the kit's /metrics; without one, fresh_start cannot see the kit's queues.
+    metrics_token: str | None = None
 
     @property
     def kit(self) -> KitApi:
@@ -47,9 +58,16 @@ class JourneyStack:
         return EmulatorControl(self.emulator_url)
 
 
-@pytest.fixture
-def journey_stack(request: pytest.FixtureRequest, database_url: str) -> Iterator[JourneyStack]:
-    """A running stack: the one named on the command line, or a fresh one on free ports."""
+@pytest.fixture(scope="session")
+def running_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[JourneyStack]:
+    """The stack named on the command line, or ``onboarding-kit demo`` started for this process.
+
+    The demo runs in its own process, as a new user starts it, with its own database in a scratch
+    folder; every journey of this process uses it after a ``fresh_start``. The demo's /metrics is
+    switched on with a token made for the run, so ``fresh_start`` can wait for its queues.
+    """
     option = request.config.getoption
     if option("--kit-url"):
         missing = [
@@ -57,33 +75,38 @@ def journey_stack(request: pytest.FixtureRequest, database_url: str) -> Iterator
         ]
         if missing:
             pytest.fail(f"--kit-url also needs {', '.join(missing)}")
-        remote = JourneyStack(
+        yield JourneyStack(
             option("--kit-url"),
             option("--emulator-url"),
             option("--sample-url"),
             option("--kit-api-key"),
+            option("--kit-metrics-token"),
         )
-        fresh_start(remote)
-        yield remote
         return
-    stack = build_stack(
-        database_url=database_url,
-        emulator_config=EmulatorConfig(clients=[], deliver_webhooks_automatically=False),
-        # The kit's worker runs beside it, as in the demo: webhooks reach the account page.
-        worker_poll_seconds=0.05,
-    )
-    try:
-        yield JourneyStack(stack.kit_url, stack.emulator_url, stack.acme_url, stack.secrets.api_key)
-    finally:
-        stack.stop()
+    token = secrets.token_urlsafe(32)
+    folder = tmp_path_factory.mktemp("journey-demo")
+    with running_demo(folder, {"ONBOARDING_METRICS_TOKEN": token}) as demo:
+        urls = demo.urls
+        yield JourneyStack(urls["kit"], urls["emulator"], urls["acme"], demo.api_key, token)
+
+
+@pytest.fixture
+def journey_stack(running_stack: JourneyStack) -> JourneyStack:
+    """The running stack, in the state a freshly started one has (see ``fresh_start``)."""
+    fresh_start(running_stack)
+    return running_stack
 
 
 def fresh_start(remote: JourneyStack) -> None:
     """Give a journey on a shared stack the state a fresh stack has.
 
-    The emulator is reset (which drops its webhook subscriptions, so the kit is subscribed again
-    the way an operator would, with ``onboarding-kit webhooks subscribe``), and Acme's demo
-    customers are unlinked at the kit.
+    The emulator is reset (which cancels the webhooks it still had to send and drops its webhook
+    subscriptions, so the kit is subscribed again the way an operator would, with
+    ``onboarding-kit webhooks subscribe``), and Acme's demo customers are unlinked at the kit.
+    Wise's seeded users keep their profile ids across a reset, so a webhook of the previous
+    journey that the kit applied late could land on this journey's new link: with a metrics token,
+    the kit's webhook and notification queues are first waited empty, after the reset (nothing new
+    can be sent to the kit by then) and before anything is unlinked.
     """
     from backend.context import Runtime
     from backend.services import subscriptions
@@ -92,6 +115,13 @@ def fresh_start(remote: JourneyStack) -> None:
     from sample_app.wise_emulator import DEMO_CLIENT
 
     remote.wise.reset()
+    if remote.metrics_token:
+        wait_until(
+            lambda: kit_queues(remote),
+            lambda depths: not any(depths.values()),
+            timeout=30,
+            what="the kit to finish the previous journey's webhooks and notifications",
+        )
     settings = load_settings(
         {
             "ONBOARDING_ENV": "development",
@@ -119,6 +149,23 @@ def fresh_start(remote: JourneyStack) -> None:
             f"{remote.kit_url}/api/v1/customers/{customer.external_id}/wise-link", timeout=15
         )
         assert response.status_code in (204, 404), response.text
+
+
+def kit_queues(remote: JourneyStack) -> dict[str, float]:
+    """The depths of the kit's queues (``KIT_QUEUES``), read from its /metrics."""
+    response = requests.get(
+        f"{remote.kit_url}/metrics",
+        headers={"Authorization": f"Bearer {remote.metrics_token}"},
+        timeout=15,
+    )
+    assert response.status_code == 200, response.text
+    depths: dict[str, float] = {}
+    for line in response.text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in KIT_QUEUES:
+            depths[name] = float(value)
+    assert set(depths) == set(KIT_QUEUES), response.text
+    return depths
 
 
 @pytest.fixture

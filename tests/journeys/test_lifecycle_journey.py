@@ -46,8 +46,8 @@ def test_verification_then_revocation_then_reconnect(
     profile_id = kit.get_link("c-ada")["profile_id"]
     acme.page.evaluate("() => { window.notReloaded = true; }")
     acme.simulate_verification()
-    # A stack started for this test queues deliveries until flushed; a running demo delivers on
-    # its own. Either way Wise's verification event must reach the kit and be accepted.
+    # An emulator may queue deliveries until flushed, or deliver on its own as the demo's does.
+    # Either way Wise's verification event must reach the kit and be accepted.
     wait_until(
         lambda: verification_deliveries(wise, profile_id),
         lambda found: any(d["state"] == "delivered" for d in found),

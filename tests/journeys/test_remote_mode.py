@@ -1,45 +1,50 @@
-"""The journeys against an already running stack: ``onboarding-kit demo`` in its own process.
+"""A journey run pointed at a running stack with ``--kit-url`` and friends uses that stack.
 
-This is how QA points the journeys at a deployment (``--kit-url`` and friends); here the
-deployment is the demo, started on free ports in a scratch folder.
+This is how QA points the journeys at a deployment. Every journey of ``make test`` already runs
+against a running stack (``onboarding-kit demo`` in its own process, see ``conftest.py``); this
+test proves the command-line path to it: a separate pytest run given only the URLs, the API key
+and the metrics token passes a journey, and the link it made is in that stack, not in a stack of
+its own.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.demo_process import running_demo as start_demo
+from tests.journeys.conftest import JourneyStack
 
 pytestmark = pytest.mark.journey
 
 ROOT = Path(__file__).resolve().parents[2]
+JOURNEY = "tests/journeys/test_core_journeys.py::test_existing_wise_user_links_their_account"
 
 
-@pytest.fixture
-def running_demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    if request.config.getoption("--kit-url"):
-        pytest.skip("this run already targets a running stack")
-    with start_demo(tmp_path) as demo:
-        yield {**demo.urls, "api_key": demo.api_key, "output": str(tmp_path / "results")}
-
-
-def test_every_journey_passes_against_a_running_demo(running_demo: dict[str, str]) -> None:
+def test_a_journey_passes_against_the_stack_named_on_the_command_line(
+    journey_stack: JourneyStack, tmp_path: Path
+) -> None:
+    kit = journey_stack.kit
+    assert kit.get_link("c-ada")["status"] == "not_linked", "fresh_start unlinked Ada"
     result = subprocess.run(
         [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-            str(ROOT / "tests" / "journeys"), "--ignore", __file__,
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", JOURNEY,
             # name=value: an API key may start with "-", which argparse would take for an option.
-            f"--kit-url={running_demo['kit']}", f"--emulator-url={running_demo['emulator']}",
-            f"--sample-url={running_demo['acme']}", f"--kit-api-key={running_demo['api_key']}",
-            f"--output={running_demo['output']}",
+            f"--kit-url={journey_stack.kit_url}", f"--emulator-url={journey_stack.emulator_url}",
+            f"--sample-url={journey_stack.acme_url}", f"--kit-api-key={journey_stack.api_key}",
+            f"--kit-metrics-token={journey_stack.metrics_token or ''}",
+            f"--output={tmp_path / 'results'}",
         ],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout
+    assert "1 passed" in result.stdout, result.stdout[-4000:]
     assert "skipped" not in result.stdout
+    # The journey linked Ada in the stack it was given, not in one it started for itself.
+    assert kit.get_link("c-ada")["status"] == "linked"
+    assert (
+        kit.get_link("c-ada")["profile_id"]
+        == journey_stack.wise.get_user("ada@example.com")["profiles"][0]["id"]
+    )

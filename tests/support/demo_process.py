@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,15 +69,20 @@ def clean_environment() -> dict[str, str]:
 
 
 @contextmanager
-def running_demo(folder: Path) -> Iterator[RunningDemo]:
-    """Start the demo in ``folder``, wait until all three apps answer, stop it afterwards."""
+def running_demo(
+    folder: Path, environment: Mapping[str, str] | None = None
+) -> Iterator[RunningDemo]:
+    """Start the demo in ``folder``, wait until all three apps answer, stop it afterwards.
+
+    ``environment`` adds variables to the new user's shell, e.g. a setting the demo leaves unset.
+    """
     ports = {name: free_port() for name in README_PORTS}
     log_path = folder / "demo.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             demo_command(folder, ports),
             cwd=folder,
-            env=clean_environment(),
+            env={**clean_environment(), **(environment or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
