@@ -46,7 +46,6 @@ class TurnTakingConnection(sqlite3.Connection):
 
     turn: threading.Lock
     wait_seconds: float = 30.0
-    busy_timeout_ms: int = 30_000
     holds_turn: bool = False
 
     def begin_write(self) -> None:
@@ -80,7 +79,8 @@ class TurnTakingConnection(sqlite3.Connection):
                 time.sleep(pause)
                 pause = min(pause * 2, LONGEST_RETRY_SECONDS)
         finally:
-            self.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+            # Back to the wait every connection has (backend.db sets it as it connects).
+            self.execute(f"PRAGMA busy_timeout = {int(self.wait_seconds * 1000)}")
 
     def give_turn(self) -> None:
         """Let the next writer of this process go, if this connection holds the turn."""
@@ -114,11 +114,7 @@ def connect_args(database: str, wait_seconds: float) -> dict[str, Any]:
     """``sqlite3.connect`` arguments that make connections to ``database`` write this way."""
     with _TURNS_GUARD:
         turn = _TURNS.setdefault(database, threading.Lock())
-    attributes = {
-        "turn": turn,
-        "wait_seconds": wait_seconds,
-        "busy_timeout_ms": int(wait_seconds * 1000),
-    }
+    attributes = {"turn": turn, "wait_seconds": wait_seconds}
     return {"factory": type("Connection", (TurnTakingConnection,), attributes)}
 
 

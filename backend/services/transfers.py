@@ -70,7 +70,6 @@ def apply(*, ctx: Context, change: TransferUpdate) -> bool:
     """
     db = ctx.db
     values: dict[str, Any] = {
-        "transfer_id": change.transfer_id,
         "profile_id": change.profile_id,
         "account_id": change.account_id,
         "current_state": change.current_state,
@@ -79,16 +78,15 @@ def apply(*, ctx: Context, change: TransferUpdate) -> bool:
         "occurred_at": change.occurred_at,
         "updated_at": ctx.now(),
     }
-    compare = {**values, "b_transfer_id": change.transfer_id, "b_rank": values["state_rank"]}
-    compare["b_occurred_at"] = change.occurred_at
-    del compare["transfer_id"]
+    key = {"b_transfer_id": change.transfer_id}
+    compare = {**values, **key, "b_occurred_at": change.occurred_at, "b_rank": values["state_rank"]}
     if db.execute(NEWER, compare).rowcount == 1:  # type: ignore[attr-defined]
         return True
-    if db.execute(EXISTS, {"b_transfer_id": change.transfer_id}).first() is not None:
+    if db.execute(EXISTS, key).first() is not None:
         # The record exists now, but may have been inserted after the UPDATE above took its
         # snapshot: only an UPDATE that sees it can tell whether this change is newer.
         return bool(db.execute(NEWER, compare).rowcount == 1)  # type: ignore[attr-defined]
-    db.execute(INSERT, values)
+    db.execute(INSERT, {"transfer_id": change.transfer_id, **values})
     return True
 
 

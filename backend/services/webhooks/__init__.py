@@ -7,7 +7,6 @@ says what an event means and checks its data. Callers use only the names exporte
 
 from backend.services.webhooks.apply import (
     PendingReport,
-    apply_next,
     failed,
     pending_count,
     process_pending,
@@ -38,7 +37,6 @@ __all__ = [
     "PendingReport",
     "Received",
     "accept",
-    "apply_next",
     "failed",
     "last_stored_id",
     "pending_count",

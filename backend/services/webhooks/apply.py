@@ -112,12 +112,6 @@ def process_pending(
     return PendingReport(processed=done, failed=failed)
 
 
-def apply_next(*, ctx: Context, owner: str) -> str | None:
-    """Claim the oldest due event and apply it; its outcome, ``failed``, or None if none is due."""
-    claimed = claim_due(ctx=ctx, owner=owner, limit=1)
-    return apply_claimed(ctx=ctx, row=claimed[0], owner=owner) if claimed else None
-
-
 def claim_due(*, ctx: Context, owner: str, limit: int) -> list[Row[Any]]:
     """Lease up to ``limit`` due events to ``owner`` in one statement, oldest first."""
     now = ctx.now()
@@ -139,12 +133,13 @@ def claim_due(*, ctx: Context, owner: str, limit: int) -> list[Row[Any]]:
 
 def hand_back(*, ctx: Context, owner: str, event_ids: list[int]) -> None:
     """Free claimed events this worker will not start (it is stopping), attempts undone."""
-    ctx.db.execute(
-        update(TABLE)
-        .where(C.id.in_(event_ids), C.lease_owner == owner, C.status == EventStatus.PENDING)
-        .values(lease_owner=None, lease_until=None, attempts=C.attempts - 1)
+    QUEUE.release(
+        ctx.db,
+        C.id.in_(event_ids),
+        C.status == EventStatus.PENDING,
+        owner=owner,
+        attempts=C.attempts - 1,
     )
-    ctx.db.commit()
 
 
 def apply_claimed(*, ctx: Context, row: Row[Any], owner: str) -> str:
